@@ -1,0 +1,109 @@
+// Events the route parser emits and the shapes of INFO/CONNECT (route-protocol.md §1.5, §1.6, §2).
+
+/** Route INFO as nats-server sends it; unknown fields are kept by the JSON parse and ignored. */
+export interface RouteInfo {
+  server_id: string;
+  server_name?: string;
+  version?: string;
+  proto?: number;
+  go?: string;
+  host?: string;
+  port?: number;
+  ip?: string;
+  headers?: boolean;
+  auth_required?: boolean;
+  tls_required?: boolean;
+  tls_verify?: boolean;
+  max_payload?: number;
+  jetstream?: boolean;
+  nonce?: string;
+  cluster?: string;
+  cluster_dynamic?: boolean;
+  connect_urls?: string[];
+  ws_connect_urls?: string[];
+  ldm?: boolean;
+  compression?: string;
+  import?: { allow?: string[]; deny?: string[] };
+  export?: { allow?: string[]; deny?: string[] };
+  lnoc?: boolean;
+  lnocu?: boolean;
+  route_pool_size?: number;
+  route_pool_idx?: number;
+  route_account?: string;
+  route_acc_add_reqid?: string;
+  gossip_mode?: number;
+  gateway?: string;
+  gateway_url?: string;
+  leafnode_urls?: string[];
+  /** nats-route-proxy extension: present only when the sender is a proxy (ignored by nats-server). */
+  nrp?: ProxyExtension;
+}
+
+export interface ProxyExtension {
+  v: number; // extension version
+  site?: string; // informational
+}
+
+export interface RouteConnect {
+  echo?: boolean;
+  verbose?: boolean;
+  pedantic?: boolean;
+  user?: string;
+  pass?: string;
+  tls_required?: boolean;
+  headers?: boolean;
+  name?: string; // the sender's server_id
+  cluster?: string;
+  cluster_dynamic?: boolean;
+  lnoc?: boolean;
+  lnocu?: boolean;
+  // Fields that make an acceptor reject the connection (route-protocol.md §1.6):
+  lang?: string;
+  gateway?: string;
+  account?: string;
+  new_account?: boolean;
+  nrp?: ProxyExtension;
+}
+
+export interface InterestOp {
+  add: boolean; // RS+/LS+ vs RS-/LS-
+  leaf: boolean; // LS± (leafnode origin)
+  origin?: string; // LS+ always; LS- only when the sender advertised lnocu
+  account: string; // from the line, or the connection's pinned account
+  subject: string;
+  queue?: string;
+  weight?: number; // queue RS+/LS+ only (absolute, not a delta)
+}
+
+export interface RoutedMessage {
+  verb: 'RMSG' | 'HMSG' | 'LMSG';
+  origin?: string; // LMSG
+  account: string;
+  subject: string;
+  reply?: string;
+  /** Queue groups the sender chose for us ('+ reply q…' or '| q…' forms); undefined = none. */
+  queues?: string[];
+  hdrSize: number; // 0 when there are no headers (RMSG, or HMSG with 0)
+  /** Exactly `size` bytes: headers then payload. A view into the socket chunk when possible. */
+  data: Buffer;
+  /** The control line as received, without CRLF (for passthrough when the target speaks the same form). */
+  line: Buffer;
+}
+
+/** What the peer gets when its input is malformed: the -ERR text, or undefined for a silent close. */
+export interface ProtocolViolation {
+  errText?: string; // exact nats-server wording, without quotes/-ERR framing
+  reason: string; // for our log, e.g. 'processRoutedMsgArgs Bad or Missing Size'
+}
+
+export interface RouteParserHandler {
+  onInfo(json: string): void;
+  onConnect(json: string): void;
+  onPing(): void;
+  onPong(): void;
+  onOk(): void;
+  onErr(text: string): void; // text without the surrounding quotes
+  onInterest(op: InterestOp): void;
+  onMessage(msg: RoutedMessage): void;
+  onViolation(v: ProtocolViolation): void; // parsing stops; the connection closes
+}
