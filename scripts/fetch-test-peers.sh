@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Fetches the real nats-server binaries the interop tests run against
+# (2.9.10 from Debian bookworm, 2.10.27 from Debian trixie) and, optionally,
+# libnats (C client) for the native benchmark, into .cache/test-peers/.
+#
+# Uses apt-get with a completely private state/config directory so the
+# machine's apt configuration is never modified; the mirror is whatever the
+# machine's own Debian source points at (nothing is hard-coded here).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="$ROOT/.cache/test-peers"
+BIN="$CACHE/bin"
+WANT_VERSIONS=(2.9.10 2.10.27)
+# Which Debian suite provides which upstream version.
+declare -A SUITE_FOR=([2.9.10]=bookworm [2.10.27]=trixie)
+
+log() { printf 'fetch-test-peers: %s\n' "$*"; }
+
+# Fast path: both binaries present and reporting the right version -> no network.
+binary_ok() {
+  local v="$1" out
+  [[ -x "$BIN/nats-server-$v" ]] || return 1
+  out="$("$BIN/nats-server-$v" --version 2>/dev/null)" || return 1
+  [[ "$out" == *"v$v"* ]]
+}
+all_ok=1
+for v in "${WANT_VERSIONS[@]}"; do binary_ok "$v" || all_ok=0; done
+if [[ $all_ok == 1 ]]; then
+  log "nats-server ${WANT_VERSIONS[*]} already present in $BIN (nothing to do)"
+  exit 0
+fi
+
+for tool in apt-get apt-cache dpkg; do
+  command -v "$tool" >/dev/null || { log "ERROR: '$tool' not found; this script needs a Debian-based machine"; exit 1; }
+done
+
+# --- Derive the Debian mirror URI from the machine's configured sources ----
+mirror=""
+shopt -s nullglob
+# deb822 format: take URIs of the stanza whose Suites contain exactly "bookworm".
+for f in /etc/apt/sources.list.d/*.sources; do
+  mirror="$(awk '
+    function flush() { if (has_suite && uris != "" && out == "") out = uris; uris = ""; has_suite = 0 }
+    /^[[:space:]]*$/ { flush(); next }
+    /^[[:space:]]*#/ { next }
+    tolower($1) == "uris:"   { uris = $2 }
+    tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == "bookworm") has_suite = 1 }
+    END { flush(); print out }
+  ' "$f")"
+  [[ -n "$mirror" ]] && break
+done
+# Fallback: one-line format "deb [opts] URI bookworm main ...".
+if [[ -z "$mirror" ]]; then
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [[ -f "$f" ]] || continue
+    mirror="$(awk '
+      $1 == "deb" {
+        i = 2
+        if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+        if ($(i + 1) == "bookworm") { print $i; exit }
+      }
+    ' "$f")"
+    [[ -n "$mirror" ]] && break
+  done
+fi
+shopt -u nullglob
+if [[ -z "$mirror" ]]; then
+  log "ERROR: no Debian 'bookworm' source found in /etc/apt/sources.list{,.d/}; cannot locate a mirror"
+  exit 1
+fi
+mirror="${mirror%/}"
+log "using Debian mirror from system apt config: $mirror"
+
+# --- Private apt state ------------------------------------------------------
+APT="$CACHE/apt"
+mkdir -p "$APT/state/lists/partial" "$APT/cache/archives/partial" "$APT/etc/empty.d" "$APT/debs"
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+cat >"$APT/etc/sources.list" <<EOF
+deb [signed-by=$KEYRING] $mirror bookworm main
+deb [signed-by=$KEYRING] $mirror trixie main
+EOF
+: >"$APT/etc/preferences"
+: >"$APT/state/status"
+APT_OPTS=(
+  -o "Dir::State=$APT/state"
+  -o "Dir::State::Lists=$APT/state/lists"
+  -o "Dir::State::status=$APT/state/status"
+  -o "Dir::Cache=$APT/cache"
+  -o "Dir::Etc::SourceList=$APT/etc/sources.list"
+  -o "Dir::Etc::SourceParts=$APT/etc/empty.d"
+  -o "Dir::Etc::Preferences=$APT/etc/preferences"
+  -o "Dir::Etc::PreferencesParts=$APT/etc/empty.d"
+  -o "Debug::NoLocking=1"
+  -o "APT::Sandbox::User=root"
+  -o "Acquire::Languages=none"
+)
+if [[ $EUID -ne 0 ]]; then
+  # Non-root cannot drop to _apt; download as the current user instead.
+  APT_OPTS+=(-o "APT::Sandbox::User=$(id -un)")
+fi
+
+log "updating private package index (bookworm + trixie)"
+apt-get "${APT_OPTS[@]}" -qq update
+
+# Picks the exact Debian package version for an upstream version from a suite.
+pick_version() {
+  local pkg="$1" upstream="$2" suite="$3"
+  apt-cache "${APT_OPTS[@]}" madison "$pkg" |
+    awk -F'|' -v up="$upstream" -v suite="$suite" '
+      { gsub(/ /, "", $2); ver = $2; src = $3 }
+      src ~ (" " suite "/") && (up == "" || index(ver, up "-") == 1) { print ver; exit }
+    '
+}
+
+# Downloads one package version into $APT/debs and prints the .deb path.
+download() {
+  local pkg="$1" ver="$2"
+  (cd "$APT/debs" && apt-get "${APT_OPTS[@]}" -qq download "$pkg=$ver" >/dev/null)
+  local deb
+  deb="$(ls -1t "$APT/debs/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1)"
+  [[ -n "$deb" ]] || { log "ERROR: download of $pkg=$ver produced no .deb" >&2; return 1; }
+  printf '%s\n' "$deb"
+}
+
+mkdir -p "$BIN"
+for v in "${WANT_VERSIONS[@]}"; do
+  if binary_ok "$v"; then
+    log "nats-server $v already present"
+    continue
+  fi
+  suite="${SUITE_FOR[$v]}"
+  debver="$(pick_version nats-server "$v" "$suite")"
+  if [[ -z "$debver" ]]; then
+    log "ERROR: no nats-server $v in Debian $suite; available:"
+    apt-cache "${APT_OPTS[@]}" madison nats-server >&2 || true
+    exit 1
+  fi
+  log "downloading nats-server=$debver ($suite)"
+  deb="$(download nats-server "$debver")"
+  dest="$CACHE/nats-server-$v"
+  rm -rf "$dest"
+  log "extracting $(basename "$deb") -> ${dest#"$ROOT"/}"
+  dpkg -x "$deb" "$dest"
+  # Bookworm ships it in /usr/sbin, newer packages may use /usr/bin.
+  exe="$(find "$dest" -type f -name nats-server -perm -u+x | head -n1)"
+  [[ -n "$exe" ]] || { log "ERROR: no nats-server executable inside $(basename "$deb")"; exit 1; }
+  ln -sfn "../${exe#"$CACHE"/}" "$BIN/nats-server-$v"
+  if ! binary_ok "$v"; then
+    log "ERROR: $BIN/nats-server-$v does not report version $v"
+    exit 1
+  fi
+  log "ok: $("$BIN/nats-server-$v" --version) at ${BIN#"$ROOT"/}/nats-server-$v"
+done
+
+# --- Optional: libnats (C client) for the native benchmark ------------------
+fetch_libnats() {
+  local suite ver rt rtver dest="$CACHE/libnats"
+  for suite in trixie bookworm; do
+    ver="$(pick_version libnats-dev "" "$suite")"
+    [[ -n "$ver" ]] && break
+  done
+  [[ -n "$ver" ]] || { log "WARN: libnats-dev not found"; return 1; }
+  # The runtime package name carries the soname (libnats3.x); take it from Depends.
+  rt="$(apt-cache "${APT_OPTS[@]}" show "libnats-dev=$ver" | awk -F': ' '/^Depends:/ { print $2; exit }' |
+        tr ',' '\n' | sed -E 's/^ +//; s/ .*//' | grep -E '^libnats[0-9]' | head -n1)"
+  [[ -n "$rt" ]] || { log "WARN: cannot determine libnats runtime package"; return 1; }
+  rtver="$(pick_version "$rt" "" "$suite")"
+  log "downloading libnats-dev=$ver and $rt=$rtver ($suite)"
+  local d1 d2
+  d1="$(download libnats-dev "$ver")" || return 1
+  d2="$(download "$rt" "$rtver")" || return 1
+  rm -rf "$dest"
+  dpkg -x "$d1" "$dest"
+  dpkg -x "$d2" "$dest"
+  log "ok: libnats $ver extracted to ${dest#"$ROOT"/}"
+}
+if [[ -f "$CACHE/libnats/usr/include/nats/nats.h" || -f "$CACHE/libnats/usr/include/nats.h" ]]; then
+  log "libnats already present"
+else
+  fetch_libnats || log "WARN: libnats fetch failed (only the native benchmark needs it); continuing"
+fi
+
+log "done"
