@@ -154,25 +154,42 @@ for v in "${WANT_VERSIONS[@]}"; do
 done
 
 # --- Optional: libnats (C client) for the native benchmark ------------------
+# Names of a package's Depends (first alternative, no version constraints).
+depends_of() {
+  apt-cache "${APT_OPTS[@]}" show "$1=$2" | awk -F': ' '/^Depends:/ { print $2; exit }' |
+    tr ',' '\n' | sed -E 's/^ +//; s/[ |].*//; s/:any$//'
+}
+host_has() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
 fetch_libnats() {
-  local suite ver rt rtver dest="$CACHE/libnats"
-  for suite in trixie bookworm; do
+  local suite ver="" rt rtver dep depver deb dest="$CACHE/libnats" host_suite suites
+  # Prefer the host's own release: a newer suite's build may need a newer glibc.
+  host_suite="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
+  suites="$host_suite trixie bookworm"
+  for suite in $suites; do
     ver="$(pick_version libnats-dev "" "$suite")"
     [[ -n "$ver" ]] && break
   done
   [[ -n "$ver" ]] || { log "WARN: libnats-dev not found"; return 1; }
   # The runtime package name carries the soname (libnats3.x); take it from Depends.
-  rt="$(apt-cache "${APT_OPTS[@]}" show "libnats-dev=$ver" | awk -F': ' '/^Depends:/ { print $2; exit }' |
-        tr ',' '\n' | sed -E 's/^ +//; s/ .*//' | grep -E '^libnats[0-9]' | head -n1)"
+  rt="$(depends_of libnats-dev "$ver" | grep -E '^libnats[0-9]' | head -n1)"
   [[ -n "$rt" ]] || { log "WARN: cannot determine libnats runtime package"; return 1; }
   rtver="$(pick_version "$rt" "" "$suite")"
-  log "downloading libnats-dev=$ver and $rt=$rtver ($suite)"
-  local d1 d2
-  d1="$(download libnats-dev "$ver")" || return 1
-  d2="$(download "$rt" "$rtver")" || return 1
   rm -rf "$dest"
-  dpkg -x "$d1" "$dest"
-  dpkg -x "$d2" "$dest"
+  for pkg in "libnats-dev=$ver" "$rt=$rtver"; do
+    log "downloading $pkg ($suite)"
+    deb="$(download "${pkg%%=*}" "${pkg#*=}")" || return 1
+    dpkg -x "$deb" "$dest"
+  done
+  # Runtime libraries libnats needs that the host lacks (e.g. libprotobuf-c1).
+  for dep in $(depends_of "$rt" "$rtver"); do
+    host_has "$dep" && continue
+    depver="$(pick_version "$dep" "" "$suite")"
+    [[ -n "$depver" ]] || { log "WARN: dependency $dep not found in $suite"; continue; }
+    log "downloading $dep=$depver ($suite; not installed on this host)"
+    deb="$(download "$dep" "$depver")" || return 1
+    dpkg -x "$deb" "$dest"
+  done
   log "ok: libnats $ver extracted to ${dest#"$ROOT"/}"
 }
 if [[ -f "$CACHE/libnats/usr/include/nats/nats.h" || -f "$CACHE/libnats/usr/include/nats.h" ]]; then
