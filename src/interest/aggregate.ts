@@ -1,0 +1,142 @@
+// The union of several owners' interest, as one route peer would advertise it (design.md §1):
+// a plain subject is advertised while at least one owner has it; a queue group's weight is the sum of the
+// owners' weights. Deltas are exactly what must be sent (RS+/RS- or LS+/LS-) to keep a peer in sync.
+
+export interface AggregateEntry {
+  readonly account: string;
+  readonly subject: string;
+  readonly queue?: string;
+  readonly leaf?: boolean;
+  readonly origin?: string;
+}
+
+export interface AggregateDelta {
+  /** true: send RS+/LS+ (new entry, or a queue's new total weight); false: send RS-/LS-. */
+  readonly add: boolean;
+  readonly account: string;
+  readonly subject: string;
+  readonly queue?: string;
+  /** Queue adds only: the total weight to advertise. */
+  readonly weight?: number;
+  readonly leaf: boolean;
+  readonly origin?: string;
+}
+
+interface Advertised<Owner> {
+  readonly account: string;
+  readonly subject: string;
+  readonly queue: string | undefined;
+  readonly leaf: boolean;
+  readonly origin: string | undefined;
+  /** owner → its weight (plain: always 1). Owners with weight 0 are not kept. */
+  readonly owners: Map<Owner, number>;
+  total: number;
+}
+
+// Wire tokens contain no whitespace, so a space separates fields unambiguously.
+function keyOf(account: string, subject: string, queue: string | undefined, leaf: boolean, origin: string | undefined): string {
+  return account + ' ' + subject + ' ' + (queue ?? '') + (leaf ? ' L ' + (origin ?? '') : ' R');
+}
+
+function delta<Owner>(add: boolean, rec: Advertised<Owner>): AggregateDelta {
+  const d: { -readonly [K in keyof AggregateDelta]: AggregateDelta[K] } = {
+    add,
+    account: rec.account,
+    subject: rec.subject,
+    leaf: rec.leaf,
+  };
+  if (rec.queue !== undefined) {
+    d.queue = rec.queue;
+    if (add) d.weight = rec.total;
+  }
+  if (rec.origin !== undefined) d.origin = rec.origin;
+  return d;
+}
+
+export class InterestAggregate<Owner> {
+  private readonly recs = new Map<string, Advertised<Owner>>();
+  private readonly byOwner = new Map<Owner, Set<Advertised<Owner>>>();
+
+  /** Number of entries currently advertised. */
+  get size(): number {
+    return this.recs.size;
+  }
+
+  /**
+   * Sets `owner`'s contribution to `entry`. Plain: weight > 0 present, 0 absent. Queue: the owner's absolute
+   * weight, 0 = removed. Returns the delta to advertise, or undefined when the union did not change.
+   */
+  set(owner: Owner, entry: AggregateEntry, weight: number): AggregateDelta | undefined {
+    const leaf = entry.leaf === true;
+    const origin = leaf ? entry.origin : undefined;
+    const key = keyOf(entry.account, entry.subject, entry.queue, leaf, origin);
+    let rec = this.recs.get(key);
+    const w = entry.queue === undefined ? (weight > 0 ? 1 : 0) : weight > 0 ? weight : 0;
+    const prev = rec?.owners.get(owner) ?? 0;
+    if (w === prev) return undefined;
+    if (rec === undefined) {
+      rec = {
+        account: entry.account,
+        subject: entry.subject,
+        queue: entry.queue,
+        leaf,
+        origin,
+        owners: new Map(),
+        total: 0,
+      };
+      this.recs.set(key, rec);
+    }
+    let mine = this.byOwner.get(owner);
+    if (w > 0) {
+      rec.owners.set(owner, w);
+      if (mine === undefined) this.byOwner.set(owner, (mine = new Set()));
+      mine.add(rec);
+    } else {
+      rec.owners.delete(owner);
+      if (mine !== undefined) {
+        mine.delete(rec);
+        if (mine.size === 0) this.byOwner.delete(owner);
+      }
+    }
+    return this.retotal(key, rec, w - prev);
+  }
+
+  /** Withdraws everything `owner` contributed; returns the resulting deltas. */
+  removeOwner(owner: Owner): AggregateDelta[] {
+    const mine = this.byOwner.get(owner);
+    if (mine === undefined) return [];
+    this.byOwner.delete(owner);
+    const out: AggregateDelta[] = [];
+    for (const rec of mine) {
+      const prev = rec.owners.get(owner) ?? 0;
+      rec.owners.delete(owner);
+      const d = this.retotal(keyOf(rec.account, rec.subject, rec.queue, rec.leaf, rec.origin), rec, -prev);
+      if (d !== undefined) out.push(d);
+    }
+    return out;
+  }
+
+  /** Everything currently advertised, as adds (for a newly connected peer). */
+  snapshot(): AggregateDelta[] {
+    const out: AggregateDelta[] = [];
+    for (const rec of this.recs.values()) out.push(delta(true, rec));
+    return out;
+  }
+
+  /** Owners currently contributing to at least one entry. */
+  owners(): IterableIterator<Owner> {
+    return this.byOwner.keys();
+  }
+
+  private retotal(key: string, rec: Advertised<Owner>, diff: number): AggregateDelta | undefined {
+    const before = rec.total;
+    // Plain entries count owners, so present ⇔ total > 0 for both kinds.
+    rec.total = before + diff;
+    if (rec.total <= 0) {
+      this.recs.delete(key);
+      return before > 0 ? delta(false, rec) : undefined;
+    }
+    if (rec.queue === undefined) return before > 0 ? undefined : delta(true, rec);
+    return rec.total !== before ? delta(true, rec) : undefined;
+  }
+}
