@@ -7,15 +7,7 @@ import {
   subjectMatches,
   subjectMatchesFast,
 } from '../../src/interest/subject.js';
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './prng.js';
 
 t.test('isValidSubject', async (t) => {
   const valid = ['foo', 'foo.bar', '*', '>', 'foo.*', 'foo.>', '*.*.>', 'foo*.bar', 'foo.>bar', 'a.b>.c', '$G', '_INBOX.x.y', 'foo.*.baz', '*.>'];
