@@ -1,0 +1,872 @@
+// Incremental parser for the route protocol (route-protocol.md §2), modelled on nats-server
+// server/parser.go and nats.js core/src/parser.ts, but line-oriented: line ends are found with
+// Buffer.indexOf, and a frame that fits in one chunk is handed out as views into that chunk.
+//
+// Contract with the caller: a chunk passed to parse() must not be modified afterwards, because
+// messages (and pieces of frames that straddle chunks) keep views into it.
+
+import type { InterestOp, RoutedMessage, RouteParserHandler } from './types.js';
+
+export interface RouteParserOptions {
+  /** Longest accepted argument part of a control line (nats-server: 16 × max_control_line). */
+  maxControlLine?: number;
+}
+
+export const DEFAULT_MAX_CONTROL_LINE = 65536;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const TAB = 0x09;
+
+const ERR_UNKNOWN_OP = 'Unknown Protocol Operation';
+const ERR_AUTH = 'Authorization Violation';
+const ERR_MAX_CONTROL_LINE = 'maximum control line exceeded';
+
+// Verb codes.
+const V_INFO = 1;
+const V_CONNECT = 2;
+const V_PING = 3;
+const V_PONG = 4;
+const V_OK = 5;
+const V_ERR = 6;
+const V_RS_ADD = 7;
+const V_RS_DEL = 8;
+const V_LS_ADD = 9;
+const V_LS_DEL = 10;
+const V_RMSG = 11;
+const V_HMSG = 12;
+const V_LMSG = 13;
+const V_A_ADD = 14;
+const V_A_DEL = 15;
+const V_SUB = 16;
+const V_UNSUB = 17;
+const V_PUB = 18;
+const V_HPUB = 19;
+const NEED_MORE = -1;
+const BAD = -2;
+
+// Lower-case spellings; the first bytes are already matched by the switch in matchVerb.
+const W_PUB = Buffer.from('pub');
+const W_PING = Buffer.from('ping');
+const W_PONG = Buffer.from('pong');
+const W_HPUB = Buffer.from('hpub');
+const W_HMSG = Buffer.from('hmsg');
+const W_SUB = Buffer.from('sub');
+const W_UNSUB = Buffer.from('unsub');
+const W_RMSG = Buffer.from('rmsg');
+const W_LMSG = Buffer.from('lmsg');
+const W_CONNECT = Buffer.from('connect');
+const W_INFO = Buffer.from('info');
+const W_OK = Buffer.from('+ok');
+const W_ERR = Buffer.from('-err');
+
+/** Longest verb ("CONNECT") plus one separator: enough bytes to classify any line. */
+const VERB_PROBE = 9;
+/** Log snippets of offending input are cut to this length. */
+const SNIPPET = 256;
+
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+function isWs(c: number): boolean {
+  return c === SP || c === TAB;
+}
+
+/** util.go:parseSize — decimal digits only, 1..9 of them; -1 otherwise. */
+export function parseSize(b: Buffer, s: number, e: number): number {
+  const l = e - s;
+  if (l <= 0 || l > 9) return -1;
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Whether the verb takes no arguments (Go ignores everything up to LF after it). */
+function isNoArg(v: number): boolean {
+  return v === V_PING || v === V_PONG || v === V_OK;
+}
+
+/** Whether the verb's argument may follow without a separator (Go's OP_INFO / OP_CONNECT states). */
+function isJsonArg(v: number): boolean {
+  return v === V_INFO || v === V_CONNECT;
+}
+
+export class RouteParser {
+  /** Account of a pinned-account connection: its token is absent from RS±/LS±/RMSG/HMSG/LMSG. */
+  pinnedAccount: string | undefined = undefined;
+  /** Whether the peer advertised lnocu, i.e. whether its LS- carries an origin. */
+  peerLnocu = false;
+  /** While true, an operation not starting with C/c is an authorization violation. */
+  expectConnect = false;
+
+  private readonly handler: RouteParserHandler;
+  private readonly maxControlLine: number;
+  private dead = false;
+  private stopRequested = false;
+  private remainder: Buffer | undefined = undefined;
+
+  // Verb match result: index just after the verb.
+  private vEnd = 0;
+
+  // Pending (incomplete) control line.
+  private linePieces: Buffer[] | undefined = undefined;
+  private lineLen = 0;
+  private lineVerbChecked = false;
+  private lineVerbEnd = 0;
+
+  // Pending payload: `need` = size + CRLF; `have` = bytes of it already consumed.
+  private need = 0;
+  private have = 0;
+  private size = 0;
+  private skipPayload = false;
+  private payloadPieces: Buffer[] = [];
+
+  // The message whose payload is being read.
+  private mVerb: RoutedMessage['verb'] = 'RMSG';
+  private mOrigin: string | undefined = undefined;
+  private mAccount = '';
+  private mSubject = '';
+  private mReply: string | undefined = undefined;
+  private mQueues: string[] | undefined = undefined;
+  private mHdr = 0;
+  private mLine: Buffer = Buffer.alloc(0);
+
+  // Token boundaries of the current argument list (reused).
+  private ts: number[] = [];
+  private te: number[] = [];
+  private nt = 0;
+
+  constructor(handler: RouteParserHandler, opts?: RouteParserOptions) {
+    this.handler = handler;
+    this.maxControlLine = opts?.maxControlLine ?? DEFAULT_MAX_CONTROL_LINE;
+  }
+
+  /** Ask parse() to return right after the frame being handled (call it from a handler callback). */
+  stopAfterCurrent(): void {
+    this.stopRequested = true;
+  }
+
+  /** Bytes of the last chunk left unparsed because of stopAfterCurrent(); cleared on read. */
+  takeRemainder(): Buffer | undefined {
+    const r = this.remainder;
+    this.remainder = undefined;
+    return r;
+  }
+
+  /** True once a violation was reported; all further input is ignored. */
+  get failed(): boolean {
+    return this.dead;
+  }
+
+  parse(chunk: Buffer): void {
+    if (this.dead) return;
+    const len = chunk.length;
+    let pos = 0;
+    while (pos < len) {
+      if (this.need > 0) {
+        pos = this.consumePayload(chunk, pos);
+      } else if (this.linePieces !== undefined) {
+        const nl = chunk.indexOf(LF, pos);
+        if (nl < 0) {
+          this.addLinePiece(chunk.subarray(pos));
+          return;
+        }
+        this.linePieces.push(chunk.subarray(pos, nl + 1));
+        const line = Buffer.concat(this.linePieces, this.lineLen + nl + 1 - pos);
+        this.linePieces = undefined;
+        this.lineLen = 0;
+        pos = nl + 1;
+        this.processLine(line, 0, line.length - 1);
+      } else {
+        const c = chunk[pos]!;
+        if (this.expectConnect && c !== 0x43 && c !== 0x63) {
+          this.violation(ERR_AUTH, 'first operation is not CONNECT');
+          return;
+        }
+        const nl = chunk.indexOf(LF, pos);
+        if (nl < 0) {
+          this.linePieces = [];
+          this.lineLen = 0;
+          this.lineVerbChecked = false;
+          this.addLinePiece(chunk.subarray(pos));
+          return;
+        }
+        this.processLine(chunk, pos, nl);
+        pos = nl + 1;
+      }
+      if (this.dead) return;
+      if (this.stopRequested && this.need === 0 && this.linePieces === undefined) {
+        this.stopRequested = false;
+        this.remainder = pos < len ? chunk.subarray(pos) : undefined;
+        return;
+      }
+    }
+    // A stop request on the chunk's last frame leaves nothing behind.
+    this.stopRequested = false;
+  }
+
+  // ---- payloads ----
+
+  /** Consumes payload bytes from chunk[pos..]; returns the new position. */
+  private consumePayload(chunk: Buffer, pos: number): number {
+    const avail = chunk.length - pos;
+    if (this.have === 0 && avail >= this.need) {
+      // Whole payload in this chunk: hand out a view, no copy.
+      const end = pos + this.need;
+      if (chunk[end - 2] !== CR || chunk[end - 1] !== LF) {
+        this.violation(ERR_UNKNOWN_OP, 'message payload not followed by CRLF');
+        return end;
+      }
+      this.need = 0;
+      this.finishPayload(chunk.subarray(pos, end - 2));
+      return end;
+    }
+    const take = Math.min(avail, this.need - this.have);
+    // Check the trailing CRLF byte by byte as it arrives, as Go's MSG_END_R/N states do.
+    for (let k = Math.max(this.have, this.size); k < this.have + take; k++) {
+      const b = chunk[pos + k - this.have];
+      if (b !== (k === this.size ? CR : LF)) {
+        this.violation(ERR_UNKNOWN_OP, 'message payload not followed by CRLF');
+        return pos + take;
+      }
+    }
+    if (!this.skipPayload) this.payloadPieces.push(chunk.subarray(pos, pos + take));
+    this.have += take;
+    if (this.have === this.need) {
+      const pieces = this.payloadPieces;
+      this.payloadPieces = [];
+      this.need = 0;
+      this.have = 0;
+      if (this.skipPayload) {
+        this.finishPayload(undefined);
+      } else {
+        const all = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.size + 2);
+        this.finishPayload(all.subarray(0, this.size));
+      }
+    }
+    return pos + take;
+  }
+
+  private finishPayload(data: Buffer | undefined): void {
+    if (this.skipPayload || data === undefined) {
+      this.skipPayload = false;
+      return;
+    }
+    const msg: RoutedMessage = {
+      verb: this.mVerb,
+      account: this.mAccount,
+      subject: this.mSubject,
+      hdrSize: this.mHdr,
+      data,
+      line: this.mLine,
+    };
+    if (this.mOrigin !== undefined) msg.origin = this.mOrigin;
+    if (this.mReply !== undefined) msg.reply = this.mReply;
+    if (this.mQueues !== undefined) msg.queues = this.mQueues;
+    this.mOrigin = undefined;
+    this.mReply = undefined;
+    this.mQueues = undefined;
+    this.handler.onMessage(msg);
+  }
+
+  private startPayload(size: number, skip: boolean): void {
+    this.size = size;
+    this.need = size + 2;
+    this.have = 0;
+    this.skipPayload = skip;
+  }
+
+  // ---- pending control lines ----
+
+  private addLinePiece(piece: Buffer): void {
+    this.linePieces!.push(piece);
+    this.lineLen += piece.length;
+    if (!this.lineVerbChecked) {
+      // Reject a bad verb as soon as its bytes are in, like Go's byte-wise state machine.
+      let probe: Buffer = this.linePieces![0]!;
+      if (probe.length < VERB_PROBE && this.linePieces!.length > 1) {
+        probe = Buffer.concat(this.linePieces!, Math.min(this.lineLen, VERB_PROBE));
+      }
+      const avail = Math.min(probe.length, VERB_PROBE);
+      const v = this.matchVerb(probe, 0, avail);
+      if (v === BAD) {
+        this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(probe, 0, avail)}`);
+        return;
+      }
+      if (v !== NEED_MORE) {
+        if (!isNoArg(v) && !isJsonArg(v) && this.vEnd < avail) {
+          if (!isWs(probe[this.vEnd]!)) {
+            this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(probe, 0, avail)}`);
+            return;
+          }
+          this.lineVerbChecked = true;
+        } else if (isNoArg(v) || isJsonArg(v)) {
+          this.lineVerbChecked = true;
+        }
+        this.lineVerbEnd = this.vEnd;
+      }
+    }
+    // Bound memory for a line that never ends. Allow one separator and a CR beyond the limit,
+    // so this never fires for a line the complete-line check would accept.
+    if (this.lineVerbChecked && this.lineLen - this.lineVerbEnd - 2 > this.maxControlLine) {
+      this.violation(ERR_MAX_CONTROL_LINE, `control line of more than ${this.maxControlLine} bytes`);
+    } else if (!this.lineVerbChecked && this.lineLen > this.maxControlLine + VERB_PROBE) {
+      this.violation(ERR_MAX_CONTROL_LINE, `control line of more than ${this.maxControlLine} bytes`);
+    }
+  }
+
+  // ---- verbs ----
+
+  /**
+   * Matches a verb at b[s..e). Returns its code (and sets vEnd), NEED_MORE when b ends inside a
+   * valid verb prefix, or BAD. Case-insensitive, with Go's quirk that `A-` may be spelled `Au`.
+   */
+  private matchVerb(b: Buffer, s: number, e: number): number {
+    if (s >= e) return NEED_MORE;
+    let word: Buffer;
+    let code: number;
+    switch (lower(b[s]!)) {
+      case 0x70: // p
+        if (s + 1 >= e) return NEED_MORE;
+        switch (lower(b[s + 1]!)) {
+          case 0x75:
+            word = W_PUB;
+            code = V_PUB;
+            break;
+          case 0x69:
+            word = W_PING;
+            code = V_PING;
+            break;
+          case 0x6f:
+            word = W_PONG;
+            code = V_PONG;
+            break;
+          default:
+            return BAD;
+        }
+        break;
+      case 0x68: // h
+        if (s + 1 >= e) return NEED_MORE;
+        switch (lower(b[s + 1]!)) {
+          case 0x70:
+            word = W_HPUB;
+            code = V_HPUB;
+            break;
+          case 0x6d:
+            word = W_HMSG;
+            code = V_HMSG;
+            break;
+          default:
+            return BAD;
+        }
+        break;
+      case 0x72: // r
+      case 0x6c: {
+        // l
+        const leaf = lower(b[s]!) === 0x6c;
+        if (s + 1 >= e) return NEED_MORE;
+        const c1 = lower(b[s + 1]!);
+        if (c1 === 0x73) {
+          if (s + 2 >= e) return NEED_MORE;
+          const c2 = b[s + 2]!;
+          this.vEnd = s + 3;
+          if (c2 === 0x2b) return leaf ? V_LS_ADD : V_RS_ADD;
+          if (c2 === 0x2d) return leaf ? V_LS_DEL : V_RS_DEL;
+          return BAD;
+        }
+        if (c1 !== 0x6d) return BAD;
+        word = leaf ? W_LMSG : W_RMSG;
+        code = leaf ? V_LMSG : V_RMSG;
+        break;
+      }
+      case 0x61: {
+        // a
+        if (s + 1 >= e) return NEED_MORE;
+        const c1 = b[s + 1]!;
+        this.vEnd = s + 2;
+        if (c1 === 0x2b) return V_A_ADD;
+        if (c1 === 0x2d || c1 === 0x75) return V_A_DEL;
+        return BAD;
+      }
+      case 0x73:
+        word = W_SUB;
+        code = V_SUB;
+        break;
+      case 0x75:
+        word = W_UNSUB;
+        code = V_UNSUB;
+        break;
+      case 0x63:
+        word = W_CONNECT;
+        code = V_CONNECT;
+        break;
+      case 0x69:
+        word = W_INFO;
+        code = V_INFO;
+        break;
+      case 0x2b:
+        word = W_OK;
+        code = V_OK;
+        break;
+      case 0x2d:
+        word = W_ERR;
+        code = V_ERR;
+        break;
+      default:
+        return BAD;
+    }
+    const wl = word.length;
+    for (let k = 1; k < wl; k++) {
+      if (s + k >= e) return NEED_MORE;
+      if (lower(b[s + k]!) !== word[k]) return BAD;
+    }
+    this.vEnd = s + wl;
+    return code;
+  }
+
+  // ---- complete control lines ----
+
+  /** Handles the control line b[s..nl) where b[nl] is LF. */
+  private processLine(b: Buffer, s: number, nl: number): void {
+    const v = this.matchVerb(b, s, nl);
+    if (v < 0) {
+      this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(b, s, nl)}`);
+      return;
+    }
+    if (isNoArg(v)) {
+      // Go ignores anything between these verbs and LF; only its length is bounded here.
+      const junk = (nl > this.vEnd && b[nl - 1] === CR ? nl - 1 : nl) - this.vEnd;
+      if (junk > this.maxControlLine) {
+        this.violation(ERR_MAX_CONTROL_LINE, `control line of ${junk} bytes, limit ${this.maxControlLine}`);
+        return;
+      }
+      if (v === V_PING) this.handler.onPing();
+      else if (v === V_PONG) this.handler.onPong();
+      else this.handler.onOk();
+      return;
+    }
+    let a = this.vEnd;
+    if (!isJsonArg(v)) {
+      if (a >= nl || !isWs(b[a]!)) {
+        this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(b, s, nl)}`);
+        return;
+      }
+    }
+    while (a < nl && isWs(b[a]!)) a++;
+    const end = nl > a && b[nl - 1] === CR ? nl - 1 : nl;
+    if (end - a > this.maxControlLine) {
+      this.violation(ERR_MAX_CONTROL_LINE, `control line of ${end - a} bytes, limit ${this.maxControlLine}`);
+      return;
+    }
+    switch (v) {
+      case V_INFO:
+        this.handler.onInfo(b.toString('utf8', a, end));
+        return;
+      case V_CONNECT:
+        this.handler.onConnect(b.toString('utf8', a, end));
+        return;
+      case V_ERR: {
+        let es = a;
+        let ee = end;
+        if (ee - es >= 2 && b[es] === 0x27 && b[ee - 1] === 0x27) {
+          es++;
+          ee--;
+        }
+        this.handler.onErr(b.toString('utf8', es, ee));
+        return;
+      }
+      case V_RS_ADD:
+        this.remoteSub(b, a, end, false);
+        return;
+      case V_LS_ADD:
+        this.remoteSub(b, a, end, true);
+        return;
+      case V_RS_DEL:
+      case V_UNSUB: // parser.go sends a route's UNSUB to processRemoteUnsub, like RS-
+        this.remoteUnsub(b, a, end, false);
+        return;
+      case V_LS_DEL:
+        this.remoteUnsub(b, a, end, true);
+        return;
+      case V_RMSG:
+        this.routedMsgArgs(b, s, a, end);
+        return;
+      case V_HMSG:
+        this.routedHeaderMsgArgs(b, s, a, end);
+        return;
+      case V_LMSG:
+        this.originMsgArgs(b, s, a, end);
+        return;
+      case V_PUB:
+        this.pubArgs(b, a, end, false);
+        return;
+      case V_HPUB:
+        this.pubArgs(b, a, end, true);
+        return;
+      case V_A_ADD:
+      case V_A_DEL:
+      case V_SUB:
+        // Gateway-only (A±) or meaningless on a route (SUB): nats-server ignores them.
+        return;
+    }
+  }
+
+  /** Splits b[a..end) on space, tab and CR (Go's unrolled splitArgs). */
+  private tokenize(b: Buffer, a: number, end: number): number {
+    const ts = this.ts;
+    const te = this.te;
+    let n = 0;
+    let start = -1;
+    for (let i = a; i < end; i++) {
+      const c = b[i]!;
+      if (c === SP || c === TAB || c === CR) {
+        if (start >= 0) {
+          ts[n] = start;
+          te[n] = i;
+          n++;
+          start = -1;
+        }
+      } else if (start < 0) {
+        start = i;
+      }
+    }
+    if (start >= 0) {
+      ts[n] = start;
+      te[n] = end;
+      n++;
+    }
+    this.nt = n;
+    return n;
+  }
+
+  private tok(b: Buffer, i: number): string {
+    return b.toString('utf8', this.ts[i]!, this.te[i]!);
+  }
+
+  private tokSize(b: Buffer, i: number): number {
+    return parseSize(b, this.ts[i]!, this.te[i]!);
+  }
+
+  /** Go prints the split args as `[a b c]` in its error text. */
+  private argList(b: Buffer, ins: number): string {
+    const parts: string[] = [];
+    for (let i = 0; i < this.nt; i++) parts.push(this.tok(b, i));
+    if (ins >= 0) parts.splice(ins, 0, this.pinnedAccount!);
+    return clip(`[${parts.join(' ')}]`);
+  }
+
+  /** route.go:processRemoteSub (RS+ / LS+). */
+  private remoteSub(b: Buffer, a: number, end: number, hasOrigin: boolean): void {
+    const n = this.tokenize(b, a, end);
+    const accInProto = !this.pinnedAccount;
+    const subjIdx = (hasOrigin ? 1 : 0) + (accInProto ? 1 : 0);
+    let queue: string | undefined;
+    let weight: number | undefined;
+    if (n === subjIdx + 3) {
+      queue = this.tok(b, subjIdx + 1);
+      // Go does not reject a bad weight: parseSize gives -1 and the delta stays 1.
+      weight = Math.max(1, this.tokSize(b, subjIdx + 2));
+    } else if (n !== subjIdx + 1) {
+      this.silent(`processRemoteSub Parse Error: '${hasOrigin ? 'L' : 'R'} ${snippet(b, a, end, false)}'`);
+      return;
+    }
+    const op: InterestOp = {
+      add: true,
+      leaf: hasOrigin,
+      account: accInProto ? this.tok(b, subjIdx - 1) : this.pinnedAccount!,
+      subject: this.tok(b, subjIdx),
+    };
+    if (hasOrigin) op.origin = this.tok(b, 0);
+    if (queue !== undefined) {
+      op.queue = queue;
+      op.weight = weight!;
+    }
+    this.handler.onInterest(op);
+  }
+
+  /** route.go:processRemoteUnsub / parseUnsubProto (RS- / LS- / UNSUB). */
+  private remoteUnsub(b: Buffer, a: number, end: number, leaf: boolean): void {
+    const n = this.tokenize(b, a, end);
+    const accInProto = !this.pinnedAccount;
+    const hasOrigin = leaf && this.peerLnocu;
+    const subjIdx = (hasOrigin ? 1 : 0) + (accInProto ? 1 : 0);
+    if (n !== subjIdx + 1 && n !== subjIdx + 2) {
+      this.silent(`processRemoteUnsub parse error: '${snippet(b, a, end, false)}'`);
+      return;
+    }
+    const op: InterestOp = {
+      add: false,
+      leaf,
+      account: accInProto ? this.tok(b, subjIdx - 1) : this.pinnedAccount!,
+      subject: this.tok(b, subjIdx),
+    };
+    if (hasOrigin) op.origin = this.tok(b, 0);
+    if (n === subjIdx + 2) op.queue = this.tok(b, subjIdx + 1);
+    this.handler.onInterest(op);
+  }
+
+  /**
+   * Reads the part of RMSG/HMSG/LMSG shared by all three after the account/subject:
+   * logical argument k maps to token k - shift(k), where the pinned account is inserted
+   * at logical index `ins` (-1: not pinned).
+   */
+  private phys(k: number, ins: number): number {
+    return ins >= 0 && k > ins ? k - 1 : k;
+  }
+
+  private logicalTok(b: Buffer, k: number, ins: number): string {
+    if (k === ins) return this.pinnedAccount!;
+    return this.tok(b, this.phys(k, ins));
+  }
+
+  private logicalSize(b: Buffer, k: number, ins: number): number {
+    if (k === ins) return -1;
+    return this.tokSize(b, this.phys(k, ins));
+  }
+
+  private logicalIsIndicator(b: Buffer, k: number, ins: number): number {
+    // Returns the indicator byte, or -1 if the argument is not exactly one byte long.
+    if (k === ins) return this.pinnedAccount!.length === 1 ? this.pinnedAccount!.charCodeAt(0) : -1;
+    const p = this.phys(k, ins);
+    return this.te[p]! - this.ts[p]! === 1 ? b[this.ts[p]!]! : -1;
+  }
+
+  /** route.go:processRoutedMsgArgs. */
+  private routedMsgArgs(b: Buffer, s: number, a: number, end: number): void {
+    const n = this.tokenize(b, a, end);
+    const ins = this.pinnedAccount ? 0 : -1;
+    const L = n + (ins >= 0 ? 1 : 0);
+    const fn = 'processRoutedMsgArgs';
+    let reply: string | undefined;
+    let queues: string[] | undefined;
+    let size: number;
+    if (L < 3) {
+      this.silent(`${fn} Parse Error: '${this.argList(b, ins)}'`);
+      return;
+    } else if (L === 3) {
+      size = this.logicalSize(b, 2, ins);
+    } else if (L === 4) {
+      reply = this.logicalTok(b, 2, ins);
+      size = this.logicalSize(b, 3, ins);
+    } else {
+      const ind = this.logicalIsIndicator(b, 2, ins);
+      if (ind === 0x2b) reply = this.logicalTok(b, 3, ins);
+      else if (ind !== 0x7c) {
+        this.silent(`${fn} Bad or Missing Reply Indicator: '${this.logicalTok(b, 2, ins)}'`);
+        return;
+      }
+      size = this.logicalSize(b, L - 1, ins);
+      queues = this.queueList(b, reply !== undefined ? 4 : 3, L - 1, ins);
+    }
+    if (size < 0) {
+      this.silent(`${fn} Bad or Missing Size: '${this.argList(b, ins)}'`);
+      return;
+    }
+    this.setMessage('RMSG', b, s, end, undefined, this.logicalTok(b, 0, ins), this.logicalTok(b, 1, ins), reply, queues, 0);
+    this.startPayload(size, false);
+  }
+
+  /** route.go:processRoutedHeaderMsgArgs. */
+  private routedHeaderMsgArgs(b: Buffer, s: number, a: number, end: number): void {
+    const n = this.tokenize(b, a, end);
+    const ins = this.pinnedAccount ? 0 : -1;
+    const L = n + (ins >= 0 ? 1 : 0);
+    const fn = 'processRoutedHeaderMsgArgs';
+    let reply: string | undefined;
+    let queues: string[] | undefined;
+    let hdr: number;
+    let size: number;
+    if (L < 4) {
+      this.silent(`${fn} Parse Error: '${this.argList(b, ins)}'`);
+      return;
+    } else if (L === 4) {
+      hdr = this.logicalSize(b, 2, ins);
+      size = this.logicalSize(b, 3, ins);
+    } else if (L === 5) {
+      reply = this.logicalTok(b, 2, ins);
+      hdr = this.logicalSize(b, 3, ins);
+      size = this.logicalSize(b, 4, ins);
+    } else {
+      const ind = this.logicalIsIndicator(b, 2, ins);
+      if (ind === 0x2b) reply = this.logicalTok(b, 3, ins);
+      else if (ind !== 0x7c) {
+        this.silent(`${fn} Bad or Missing Reply Indicator: '${this.logicalTok(b, 2, ins)}'`);
+        return;
+      }
+      hdr = this.logicalSize(b, L - 2, ins);
+      size = this.logicalSize(b, L - 1, ins);
+      queues = this.queueList(b, reply !== undefined ? 4 : 3, L - 2, ins);
+    }
+    if (!this.checkSizes(fn, b, a, end, hdr, size, ins)) return;
+    this.setMessage('HMSG', b, s, end, undefined, this.logicalTok(b, 0, ins), this.logicalTok(b, 1, ins), reply, queues, hdr);
+    this.startPayload(size, false);
+  }
+
+  /** route.go:processRoutedOriginClusterMsgArgs (LMSG). */
+  private originMsgArgs(b: Buffer, s: number, a: number, end: number): void {
+    const n = this.tokenize(b, a, end);
+    // Go inserts the pinned account after the origin only when there are more than 2 args.
+    const ins = this.pinnedAccount && n > 2 ? 1 : -1;
+    const L = n + (ins >= 0 ? 1 : 0);
+    const fn = 'processRoutedOriginClusterMsgArgs';
+    let reply: string | undefined;
+    let queues: string[] | undefined;
+    let hdr: number;
+    let size: number;
+    if (L < 5) {
+      this.silent(`${fn} Parse Error: '${this.argList(b, ins)}'`);
+      return;
+    } else if (L === 5) {
+      hdr = this.logicalSize(b, 3, ins);
+      size = this.logicalSize(b, 4, ins);
+    } else if (L === 6) {
+      reply = this.logicalTok(b, 3, ins);
+      hdr = this.logicalSize(b, 4, ins);
+      size = this.logicalSize(b, 5, ins);
+    } else {
+      const ind = this.logicalIsIndicator(b, 3, ins);
+      if (ind === 0x2b) reply = this.logicalTok(b, 4, ins);
+      else if (ind !== 0x7c) {
+        this.silent(`${fn} Bad or Missing Reply Indicator: '${this.logicalTok(b, 3, ins)}'`);
+        return;
+      }
+      hdr = this.logicalSize(b, L - 2, ins);
+      size = this.logicalSize(b, L - 1, ins);
+      queues = this.queueList(b, reply !== undefined ? 5 : 4, L - 2, ins);
+    }
+    if (!this.checkSizes(fn, b, a, end, hdr, size, ins)) return;
+    this.setMessage(
+      'LMSG',
+      b,
+      s,
+      end,
+      this.logicalTok(b, 0, ins),
+      this.logicalTok(b, 1, ins),
+      this.logicalTok(b, 2, ins),
+      reply,
+      queues,
+      hdr,
+    );
+    this.startPayload(size, false);
+  }
+
+  private checkSizes(fn: string, b: Buffer, a: number, end: number, hdr: number, size: number, ins: number): boolean {
+    if (hdr < 0) {
+      this.silent(`${fn} Bad or Missing Header Size: '${snippet(b, a, end, false)}'`);
+      return false;
+    }
+    if (size < 0) {
+      this.silent(`${fn} Bad or Missing Size: '${this.argList(b, ins)}'`);
+      return false;
+    }
+    if (hdr > size) {
+      // Go's wording, typo included.
+      this.silent(`${fn} Header Size larger then TotalSize: '${snippet(b, a, end, false)}'`);
+      return false;
+    }
+    return true;
+  }
+
+  private queueList(b: Buffer, from: number, to: number, ins: number): string[] | undefined {
+    if (to <= from) return undefined;
+    const q: string[] = new Array(to - from);
+    for (let k = from; k < to; k++) q[k - from] = this.logicalTok(b, k, ins);
+    return q;
+  }
+
+  private setMessage(
+    verb: RoutedMessage['verb'],
+    b: Buffer,
+    s: number,
+    end: number,
+    origin: string | undefined,
+    account: string,
+    subject: string,
+    reply: string | undefined,
+    queues: string[] | undefined,
+    hdr: number,
+  ): void {
+    this.mVerb = verb;
+    this.mOrigin = origin;
+    this.mAccount = account;
+    this.mSubject = subject;
+    this.mReply = reply;
+    this.mQueues = queues;
+    this.mHdr = hdr;
+    this.mLine = b.subarray(s, end);
+  }
+
+  /** client.go:processPub / processHeaderPub: validated, then the payload is skipped. */
+  private pubArgs(b: Buffer, a: number, end: number, headers: boolean): void {
+    const n = this.tokenize(b, a, end);
+    const fn = headers ? 'processHeaderPub' : 'processPub';
+    let size: number;
+    if (!headers) {
+      if (n !== 2 && n !== 3) {
+        this.silent(`${fn} Parse Error: '${snippet(b, a, end, false)}'`);
+        return;
+      }
+      size = this.tokSize(b, n - 1);
+      if (size < 0) {
+        this.silent(`${fn} Bad or Missing Size: '${snippet(b, a, end, false)}'`);
+        return;
+      }
+    } else {
+      if (n !== 3 && n !== 4) {
+        this.silent(`${fn} Parse Error: '${snippet(b, a, end, false)}'`);
+        return;
+      }
+      const hdr = this.tokSize(b, n - 2);
+      size = this.tokSize(b, n - 1);
+      if (hdr < 0) {
+        this.silent(`${fn} Bad or Missing Header Size: '${snippet(b, a, end, false)}'`);
+        return;
+      }
+      if (size < 0) {
+        this.silent(`${fn} Bad or Missing Total Size: '${snippet(b, a, end, false)}'`);
+        return;
+      }
+      if (hdr > size) {
+        this.silent(`${fn} Header Size larger then TotalSize: '${snippet(b, a, end, false)}'`);
+        return;
+      }
+    }
+    this.startPayload(size, true);
+  }
+
+  // ---- violations ----
+
+  private silent(reason: string): void {
+    this.fail(undefined, reason);
+  }
+
+  private violation(errText: string, reason: string): void {
+    this.fail(errText, reason);
+  }
+
+  private fail(errText: string | undefined, reason: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.linePieces = undefined;
+    this.payloadPieces = [];
+    this.need = 0;
+    this.remainder = undefined;
+    this.handler.onViolation(errText === undefined ? { reason } : { errText, reason });
+  }
+}
+
+function clip(s: string): string {
+  return s.length > SNIPPET ? s.slice(0, SNIPPET) + '...' : s;
+}
+
+/** Printable excerpt of offending input for the log. */
+function snippet(b: Buffer, s: number, e: number, quote = true): string {
+  const t = clip(b.toString('latin1', s, Math.min(e, s + SNIPPET + 1)));
+  return quote ? JSON.stringify(t) : t;
+}
