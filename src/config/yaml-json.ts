@@ -1,0 +1,74 @@
+// YAML and JSON config files, converted to the same positioned ConfMap tree as the NATS language.
+// JSON goes through the yaml package too (JSON is YAML 1.2 flow syntax) so both get positions.
+
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LocatedError } from './parser.js';
+import type { ConfMap, ConfValue, SourcePos } from './tree.js';
+
+export function parseYamlOrJson(text: string, file: string): ConfMap {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, intAsBigInt: true, prettyErrors: false });
+  const posAt = (offset: number): SourcePos => {
+    const { line, col } = lc.linePos(offset);
+    return { file, line, column: col };
+  };
+  const err = doc.errors[0];
+  if (err) {
+    // yaml's message ends with " at line L, column C" (and a code frame when pretty); we give file:line:col.
+    const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new LocatedError(posAt(err.pos[0]), reason);
+  }
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) {
+    return { type: 'map', entries: new Map(), pos: { file, line: 1, column: 1 } };
+  }
+  const v = convert(root, doc, posAt, 0);
+  if (v.type !== 'map') throw new LocatedError(v.pos, 'the top level of the configuration must be a map');
+  return v;
+}
+
+function convert(node: Node, doc: Document, posAt: (o: number) => SourcePos, depth: number): ConfValue {
+  const pos = posAt(node.range?.[0] ?? 0);
+  if (depth > 100) throw new LocatedError(pos, 'configuration nested too deeply');
+  if (isAlias(node)) {
+    const target = node.resolve(doc);
+    if (!target) throw new LocatedError(pos, `unresolved alias '${node.source}'`);
+    return { ...convert(target, doc, posAt, depth + 1), pos } as ConfValue;
+  }
+  if (isMap(node)) {
+    const out: ConfMap = { type: 'map', entries: new Map(), pos };
+    for (const pair of node.items) {
+      const k = pair.key as Node | null;
+      const kpos = k ? posAt(k.range?.[0] ?? 0) : pos;
+      if (!k || !isScalar(k) || k.value === null || typeof k.value === 'object') {
+        throw new LocatedError(kpos, 'map keys must be plain strings or numbers');
+      }
+      const key = String(k.value);
+      const vnode = pair.value as Node | null;
+      if (!vnode) throw new LocatedError(kpos, `key '${key}' has no value`);
+      out.entries.set(key, { key, keyPos: kpos, value: convert(vnode, doc, posAt, depth + 1), usedAsVariable: false });
+    }
+    return out;
+  }
+  if (isSeq(node)) {
+    return { type: 'array', items: node.items.map((n) => convert(n as Node, doc, posAt, depth + 1)), pos };
+  }
+  if (isScalar(node)) {
+    const v = node.value;
+    switch (typeof v) {
+      case 'string': return { type: 'string', value: v, pos };
+      case 'boolean': return { type: 'bool', value: v, pos };
+      case 'bigint':
+        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
+          throw new LocatedError(pos, `integer '${node.source ?? v}' is out of the range`);
+        }
+        return { type: 'int', value: Number(v), pos };
+      case 'number':
+        if (!Number.isFinite(v)) throw new LocatedError(pos, `float '${node.source ?? v}' is out of the range`);
+        return { type: 'float', value: v, pos };
+    }
+    if (v === null) throw new LocatedError(pos, 'null values are not supported; quote the value or remove the key');
+    throw new LocatedError(pos, `unsupported value of type ${typeof v}`);
+  }
+  throw new LocatedError(pos, 'unsupported YAML node');
+}
