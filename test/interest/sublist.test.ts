@@ -96,6 +96,7 @@ t.test('remove prunes the trie so removed patterns leave no trace', async (t) =>
   t.same(sl.match('a.b.c.d'), []);
   t.ok(sl.remove('a.b', 2));
   t.equal(sl.count, 0);
+  t.ok((sl as unknown as { root: { isEmpty(): boolean } }).root.isEmpty(), 'trie fully pruned');
   // The root must be empty again: inspect via a fresh insert/match round trip.
   sl.insert('a.b.c.d', 4);
   t.same(sl.match('a.b.c.d'), [4]);
