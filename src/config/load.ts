@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProxyError } from '../errors.js';
-import { describeReadError, LocatedError, parseNats, type ParseOptions } from './parser.js';
+import { readErrorReason, LocatedError, parseNats, type ParseOptions } from './parser.js';
 import type { ConfMap } from './tree.js';
 import { parseYamlOrJson } from './yaml-json.js';
 
@@ -32,7 +32,7 @@ export function loadConfigFile(file: string, opts?: ParseOptions): ConfMap {
   try {
     data = readFileSync(file);
   } catch (e) {
-    throw new ProxyError('ERR_CONFIG_READ', `${file}: ${describeReadError(file, e)}`, { cause: e });
+    throw new ProxyError('ERR_CONFIG_READ', `${file}: ${readErrorReason(e)}`, { cause: e });
   }
   const ext = path.extname(file).toLowerCase();
   if (ext === '.yaml' || ext === '.yml' || ext === '.json') {

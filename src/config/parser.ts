@@ -58,8 +58,10 @@ export function parseInteger(t: string): number {
     throw `invalid size suffix in '${t}': use k, m, g, t, p or e, optionally followed by b, i or ib`;
   }
   const v = n * mult;
-  // nats-server wraps silently on int64 overflow; JS numbers are exact only up to 2^53.
-  if (v > MAX_SAFE || v < -MAX_SAFE) throw `integer '${t}' is out of the range`;
+  // nats-server wraps silently on int64 overflow. Beyond 2^53 we keep only values a JS number holds
+  // exactly (1e = 10^18 and 1EiB = 2^60 are fine, 9007199254740993 is not).
+  if (v < INT64_MIN || v > INT64_MAX) throw `integer '${t}' is out of the range`;
+  if ((v > MAX_SAFE || v < -MAX_SAFE) && BigInt(Number(v)) !== v) throw `integer '${t}' is out of the range`;
   return Number(v);
 }
 
@@ -84,8 +86,8 @@ export function parseDatetime(t: string): Date {
   return dt;
 }
 
-/** Why a file could not be read, worded like Go's os errors ("open x: no such file or directory"). */
-export function describeReadError(file: string, err: unknown): string {
+/** Why a file could not be read, worded like Go's os errors ("no such file or directory"). */
+export function readErrorReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const reasons: Record<string, string> = {
     ENOENT: 'no such file or directory',
@@ -94,8 +96,7 @@ export function describeReadError(file: string, err: unknown): string {
     ENOTDIR: 'not a directory',
     ELOOP: 'too many levels of symbolic links',
   };
-  if (e.code === 'EISDIR') return `read ${file}: is a directory`;
-  return `open ${file}: ${(e.code && reasons[e.code]) || e.message}`;
+  return (e.code && reasons[e.code]) || e.message;
 }
 
 class Parser {
@@ -287,7 +288,7 @@ class Parser {
     try {
       data = readFileSync(target);
     } catch (e) {
-      return wrap(describeReadError(target, e));
+      return wrap(`open ${target}: ${readErrorReason(e)}`);
     }
     let m: ConfMap;
     this.shared.files.push(abs);

@@ -16,7 +16,8 @@ export function parseYamlOrJson(text: string, file: string): ConfMap {
   if (err) {
     // yaml's message ends with " at line L, column C" (and a code frame when pretty); we give file:line:col.
     const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new LocatedError(posAt(err.pos[0]), reason);
+    const lp = err.linePos?.[0];
+    throw new LocatedError(lp ? { file, line: lp.line, column: lp.col } : posAt(err.pos[0]), reason);
   }
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) {
@@ -59,7 +60,8 @@ function convert(node: Node, doc: Document, posAt: (o: number) => SourcePos, dep
       case 'string': return { type: 'string', value: v, pos };
       case 'boolean': return { type: 'bool', value: v, pos };
       case 'bigint':
-        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
+        // Same rule as the NATS language: int64, and exactly representable as a JS number.
+        if (v > 2n ** 63n - 1n || v < -(2n ** 63n) || BigInt(Number(v)) !== v) {
           throw new LocatedError(pos, `integer '${node.source ?? v}' is out of the range`);
         }
         return { type: 'int', value: Number(v), pos };
