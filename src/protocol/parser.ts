@@ -459,10 +459,14 @@ export class RouteParser {
       }
     }
     while (a < nl && isWs(b[a]!)) a++;
-    const end = nl > a && b[nl - 1] === CR ? nl - 1 : nl;
+    let end = nl > a && b[nl - 1] === CR ? nl - 1 : nl;
     if (end - a > this.maxControlLine) {
       this.violation(ERR_MAX_CONTROL_LINE, `control line of ${end - a} bytes, limit ${this.maxControlLine}`);
       return;
+    }
+    if (isJsonArg(v)) {
+      // Go's first INFO ends with ' \r\n'; hand over just the JSON text.
+      while (end > a && isWs(b[end - 1]!)) end--;
     }
     switch (v) {
       case V_INFO:
