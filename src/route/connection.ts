@@ -1,0 +1,319 @@
+// One route connection: handshake state machine (acceptor and dialer), keepalive and
+// batched, bounded writes. Policy (who is registered, what interest goes where) belongs
+// to the RouteManager; the connection only speaks the protocol (route-protocol.md §1, §2, §7).
+import type { Duplex } from 'node:stream';
+import { RouteParser } from '../protocol/parser.js';
+import { encodeConnect, encodeErr, encodeInfo, PING, PONG } from '../protocol/encode.js';
+import { parseConnect, parseInfo } from '../protocol/json.js';
+import type {
+  InterestOp, ProtocolViolation, RouteConnect, RouteInfo, RouteParserHandler, RoutedMessage,
+} from '../protocol/types.js';
+import type { Logger } from '../log.js';
+import { Keepalive } from './keepalive.js';
+import { OutboundQueue } from './outbound.js';
+
+export type ConnectionState = 'handshake' | 'registered' | 'closed';
+
+/** What the owner decides about a connection whose handshake completed. */
+export type RegisterVerdict =
+  | { ok: true }
+  | { ok: false; errText?: string; reason: string; noReconnect?: boolean };
+
+/** Everything the connection asks of its owner (the RouteManager). */
+export interface ConnectionOwner {
+  /** Acceptor: checks CONNECT (auth, cluster name…); resolves to an -ERR text or undefined if accepted. */
+  checkConnect(conn: RouteConnection, connect: RouteConnect): Promise<{ errText: string; reason: string } | undefined>;
+  /** The peer's first INFO: decide whether this connection becomes a registered route. */
+  register(conn: RouteConnection, info: RouteInfo): RegisterVerdict;
+  /** An INFO after registration (gossip, lame duck, pinned-account requests…). */
+  asyncInfo(conn: RouteConnection, info: RouteInfo): void;
+  interest(conn: RouteConnection, op: InterestOp): void;
+  message(conn: RouteConnection, msg: RoutedMessage): void;
+  closed(conn: RouteConnection, reason: string): void;
+}
+
+export interface ConnectionSettings {
+  localInfo: () => RouteInfo; // built fresh: cluster name may be adopted at runtime
+  localConnect?: RouteConnect; // dialer only
+  authTimeoutMs?: number; // acceptor with a configured user
+  handshakeTimeoutMs: number; // any connection that never registers is dropped
+  pingIntervalMs: number;
+  pingMax: number;
+  maxPending: number;
+}
+
+export interface ConnectionStats {
+  msgsIn: number;
+  bytesIn: number;
+  msgsOut: number;
+  bytesOut: number;
+}
+
+let nextRid = 0;
+
+export class RouteConnection implements RouteParserHandler {
+  readonly rid = ++nextRid;
+  readonly createdAt = Date.now();
+  state: ConnectionState = 'handshake';
+  /** The peer's INFO as registered (later INFOs do not replace it). */
+  remoteInfo: RouteInfo | undefined;
+  remoteConnect: RouteConnect | undefined;
+  /** Dialer-only: set when the peer must not be dialed again (self route, pinned to no-pool…). */
+  noReconnect = false;
+  closeReason: string | undefined;
+  readonly stats: ConnectionStats = { msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0 };
+
+  private readonly parser: RouteParser;
+  readonly out: OutboundQueue;
+  private readonly keepalive: Keepalive;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
+  private connectSeen = false;
+  private infoSent = false;
+  /** Bytes that arrived while CONNECT was being checked (bcrypt is asynchronous). */
+  private held: Buffer[] | undefined;
+
+  constructor(
+    readonly socket: Duplex & { remoteAddress?: string; remotePort?: number; destroy(err?: Error): void },
+    readonly solicited: boolean,
+    private readonly owner: ConnectionOwner,
+    private readonly settings: ConnectionSettings,
+    readonly log: Logger,
+    /** Dialer: the URL (display form) this connection was made to. */
+    readonly url?: string,
+  ) {
+    this.parser = new RouteParser(this);
+    this.out = new OutboundQueue(
+      socket,
+      settings.maxPending,
+      (pending) => this.log.warn(`${this.label} - Slow Consumer Detected: ${pending} bytes pending (max_pending ${settings.maxPending})`),
+      (pending) => this.close(`Slow Consumer: ${pending} bytes pending exceeds twice max_pending`, undefined),
+    );
+    this.keepalive = new Keepalive(settings.pingIntervalMs, settings.pingMax, {
+      sendPing: () => this.out.control(PING),
+      stale: () => this.close('Stale Connection', 'Stale Connection'),
+    });
+    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
+    socket.on('error', (err: Error) => this.close(`Read Error: ${err.message}`, undefined));
+    socket.on('close', () => this.close('Client Closed', undefined));
+  }
+
+  get label(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'} - rid:${this.rid}`;
+  }
+
+  get remoteId(): string | undefined {
+    return this.remoteInfo?.server_id;
+  }
+
+  get rttMs(): number | undefined {
+    return this.keepalive.rttMs;
+  }
+
+  /** Starts the handshake: the acceptor speaks first with INFO, the dialer with CONNECT. */
+  start(): void {
+    this.log.info(`${this.label} - Route connection created`);
+    this.handshakeTimer = setTimeout(() => this.close('Handshake Timeout', undefined), this.settings.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
+    if (this.solicited) {
+      this.out.control(encodeConnect(this.settings.localConnect ?? {}));
+    } else {
+      this.parser.expectConnect = true;
+      this.sendInfo();
+      if (this.settings.authTimeoutMs !== undefined) {
+        this.authTimer = setTimeout(
+          () => this.close('Authentication Timeout', 'Authentication Timeout'),
+          this.settings.authTimeoutMs,
+        );
+        this.authTimer.unref();
+      }
+    }
+  }
+
+  private sendInfo(): void {
+    this.infoSent = true;
+    this.out.control(encodeInfo(this.settings.localInfo()));
+  }
+
+  /** Sends an INFO after registration (gossip about another server, answers to requests). */
+  sendRaw(buf: Buffer): void {
+    this.out.control(buf);
+  }
+
+  private onBytes(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.stats.bytesIn += chunk.length;
+    if (this.held) {
+      this.held.push(chunk);
+      return;
+    }
+    this.parser.parse(chunk);
+    this.takeHeldRemainder();
+  }
+
+  /** After an asynchronous CONNECT check started, the rest of the chunk waits for the verdict. */
+  private takeHeldRemainder(): void {
+    if (!this.held) return;
+    const rest = this.parser.takeRemainder();
+    if (rest && rest.length > 0) this.held.unshift(rest);
+  }
+
+  /** Parses input held during a CONNECT check; a second CONNECT re-holds what follows it. */
+  private replay(chunks: Buffer[]): void {
+    for (let i = 0; i < chunks.length; i++) {
+      if (this.isClosed()) return;
+      if (this.held) {
+        this.held.push(...chunks.slice(i));
+        return;
+      }
+      this.parser.parse(chunks[i]!);
+      this.takeHeldRemainder();
+    }
+  }
+
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  // ── RouteParserHandler ──────────────────────────────────────────────
+
+  onConnect(json: string): void {
+    if (this.solicited || this.connectSeen) return; // nats-server ignores a CONNECT it did not expect
+    let connect: RouteConnect;
+    try {
+      connect = parseConnect(json);
+    } catch (err) {
+      this.close(`Protocol Violation: CONNECT ${(err as Error).message}`, undefined);
+      return;
+    }
+    this.connectSeen = true;
+    this.remoteConnect = connect;
+    this.parser.expectConnect = false;
+    this.parser.peerLnocu = connect.lnocu === true;
+    // Hold further input until the (possibly bcrypt) check resolves.
+    this.held = [];
+    this.parser.stopAfterCurrent();
+    this.owner.checkConnect(this, connect).then(
+      (rejection) => {
+        if (this.state === 'closed') return;
+        if (rejection) {
+          this.close(rejection.reason, rejection.errText);
+          return;
+        }
+        if (this.authTimer) clearTimeout(this.authTimer);
+        const held = this.held ?? [];
+        this.held = undefined;
+        this.replay(held);
+      },
+      (err: unknown) => this.close(`Authorization check failed: ${(err as Error).message}`, 'Authorization Violation'),
+    );
+  }
+
+  onInfo(json: string): void {
+    let info: RouteInfo;
+    try {
+      info = parseInfo(json);
+    } catch (err) {
+      // nats-server: a JSON type error closes without -ERR (route-protocol.md §1.5).
+      this.close(`Protocol Violation: INFO ${(err as Error).message}`, undefined);
+      return;
+    }
+    if (this.state === 'registered') {
+      this.owner.asyncInfo(this, info);
+      return;
+    }
+    if (this.solicited && !this.infoSent) this.sendInfo();
+    this.parser.peerLnocu = info.lnocu === true;
+    const verdict = this.owner.register(this, info);
+    if (!verdict.ok) {
+      if (verdict.noReconnect) this.noReconnect = true;
+      this.close(verdict.reason, verdict.errText);
+      return;
+    }
+    this.remoteInfo = info;
+    this.state = 'registered';
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.keepalive.start();
+  }
+
+  onPing(): void {
+    this.out.control(PONG);
+  }
+
+  onPong(): void {
+    this.keepalive.pong();
+  }
+
+  onOk(): void {
+    // +OK is parsed and ignored (we always send verbose:false).
+  }
+
+  onErr(text: string): void {
+    // Any -ERR on a route closes it (nats-server client.go:processErr).
+    this.log.error(`${this.label} - Route Error '${text}'`);
+    this.close(`Route Error '${text}'`, undefined);
+  }
+
+  onInterest(op: InterestOp): void {
+    if (this.state !== 'registered') return;
+    this.owner.interest(this, op);
+  }
+
+  onMessage(msg: RoutedMessage): void {
+    this.stats.msgsIn++;
+    if (this.state !== 'registered') return;
+    this.owner.message(this, msg);
+  }
+
+  onViolation(v: ProtocolViolation): void {
+    this.close(`Protocol Violation: ${v.reason}`, v.errText);
+  }
+
+  // ── sending ─────────────────────────────────────────────────────────
+
+  /** Queues a routed message; false when it was dropped because this peer is a slow consumer. */
+  sendMessage(bufs: readonly Buffer[], size: number): boolean {
+    if (this.state !== 'registered') return false;
+    const ok = this.out.message(bufs, size);
+    if (ok) {
+      this.stats.msgsOut++;
+      this.stats.bytesOut += size;
+    }
+    return ok;
+  }
+
+  sendControl(buf: Buffer): void {
+    if (this.state === 'closed') return;
+    this.out.control(buf);
+  }
+
+  /**
+   * Closes the connection once. With errText the peer first gets `-ERR '<errText>'`
+   * (nats-server wording); without it the close is silent.
+   */
+  close(reason: string, errText: string | undefined): void {
+    if (this.state === 'closed') return;
+    const wasRegistered = this.state === 'registered';
+    this.state = 'closed';
+    this.closeReason = reason;
+    this.keepalive.stop();
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.held = undefined;
+    if (errText !== undefined) {
+      this.out.control(encodeErr(errText));
+      this.out.flush();
+      this.socket.end();
+      // A peer that never reads must not keep the socket forever.
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.out.flush();
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 100).unref();
+    }
+    this.out.close();
+    const level = wasRegistered || errText ? 'info' : 'debug';
+    this.log[level](`${this.label} - Route connection closed: ${reason}`);
+    this.owner.closed(this, reason);
+  }
+}

@@ -1,0 +1,119 @@
+// Soliciting one route URL with nats-server's retry rules (route-protocol.md §6.3):
+// explicit routes retry forever ~1 s apart, implicit (gossiped) ones obey connect_retries;
+// connect_backoff doubles the delay up to 30 s; a dropped route reconnects after 1 s + jitter.
+import net from 'node:net';
+import type { Logger } from '../log.js';
+import type { RouteUrl } from '../config/options.js';
+
+export const ROUTE_CONNECT_DELAY_MS = 1_000;
+export const ROUTE_CONNECT_MAX_MS = 30_000;
+export const ROUTE_DIAL_TIMEOUT_MS = 1_000;
+
+export interface DialerSettings {
+  explicit: boolean;
+  connectRetries: number; // implicit routes: retries after the first failure
+  connectBackoff: boolean;
+}
+
+export class RouteDialer {
+  private timer: NodeJS.Timeout | undefined;
+  private socket: net.Socket | undefined;
+  private stopped = false;
+  private attempt = 0;
+  /** The live connection made by this dialer (or inherited as the kept half of a duplicate). */
+  busy = false;
+
+  constructor(
+    readonly url: RouteUrl,
+    private readonly settings: DialerSettings,
+    private readonly log: Logger,
+    /** Called with a connected socket; the owner builds the RouteConnection. */
+    private readonly onSocket: (socket: net.Socket, dialer: RouteDialer) => void,
+    /** An implicit route that used up its retries. */
+    private readonly onGiveUp: (dialer: RouteDialer) => void = () => {},
+  ) {}
+
+  get explicit(): boolean {
+    return this.settings.explicit;
+  }
+
+  start(delayMs = 0): void {
+    if (this.stopped || this.busy) return;
+    this.schedule(delayMs);
+  }
+
+  /** After the connection this dialer made (or was attached to) closed. */
+  reconnect(): void {
+    this.busy = false;
+    if (this.stopped) return;
+    this.attempt = 0;
+    const jitter = Math.floor(Math.random() * 100);
+    this.schedule(this.settings.explicit ? ROUTE_CONNECT_DELAY_MS + jitter : jitter);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.dial(), ms);
+    this.timer.unref();
+  }
+
+  private dial(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    this.attempt++;
+    const { host, port } = this.url;
+    if (!host || !port) {
+      this.failed(new Error(`address ${host || this.url.display}: missing port in address`));
+      return;
+    }
+    const socket = net.connect({ host, port, noDelay: true });
+    this.socket = socket;
+    socket.setTimeout(ROUTE_DIAL_TIMEOUT_MS);
+    const onError = (err: Error) => {
+      socket.destroy();
+      this.socket = undefined;
+      this.failed(err);
+    };
+    socket.once('timeout', () => onError(new Error('i/o timeout')));
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      socket.removeAllListeners('timeout');
+      socket.removeListener('error', onError);
+      this.socket = undefined;
+      if (this.stopped) {
+        socket.destroy();
+        return;
+      }
+      this.busy = true;
+      this.onSocket(socket, this);
+    });
+  }
+
+  private failed(err: Error): void {
+    if (this.stopped) return;
+    const msg = `Error trying to connect to route (attempt ${this.attempt}): ${err.message}`;
+    // The first failure is worth an operator's attention; the retry loop's repeats are not.
+    if (this.attempt === 1) this.log.info(`${this.url.display} - ${msg}`);
+    else this.log.debug(`${this.url.display} - ${msg}`);
+    if (!this.settings.explicit && this.attempt > this.settings.connectRetries) {
+      this.stopped = true;
+      this.onGiveUp(this);
+      return;
+    }
+    let delay = ROUTE_CONNECT_DELAY_MS;
+    if (this.settings.connectBackoff) delay = Math.min(ROUTE_CONNECT_DELAY_MS * 2 ** (this.attempt - 1), ROUTE_CONNECT_MAX_MS);
+    this.schedule(delay);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.socket?.destroy();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+}

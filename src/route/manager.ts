@@ -1,0 +1,432 @@
+// The route layer's owner: listener, dialers, registered peers, duplicate and self-route
+// detection, cluster-name rules and gossip (route-protocol.md §1.6, §1.7, §6).
+// Relay policy is not decided here: an observer (the relay) is told about peers,
+// interest and messages, and decides what goes where.
+import type net from 'node:net';
+import { EventEmitter } from 'node:events';
+import type { Options, RouteUrl } from '../config/options.js';
+import type { Logger } from '../log.js';
+import { encodeGossipInfo, encodeInfo } from '../protocol/encode.js';
+import type { InterestOp, RouteConnect, RouteInfo, RoutedMessage } from '../protocol/types.js';
+import type { InterestChange, InterestEntry } from '../interest/interest-table.js';
+import { checkRouteCredentials } from './auth.js';
+import { RouteConnection, type ConnectionOwner, type RegisterVerdict } from './connection.js';
+import { RouteDialer } from './dialer.js';
+import { RouteListener } from './listener.js';
+import { buildLocalConnect, buildLocalInfo, type LocalIdentity } from './local-info.js';
+import { RoutePeer, type PeerKind } from './peer.js';
+import { newServerId } from './ids.js';
+
+/** What the relay (or a test) learns from the route layer. */
+export interface RouteObserver {
+  peerRegistered(peer: RoutePeer): void;
+  /** `withdrawn` is exactly the interest the peer had when it left. */
+  peerRemoved(peer: RoutePeer, withdrawn: InterestEntry[]): void;
+  /** Called only when the op changed the peer's interest table. */
+  interest(peer: RoutePeer, change: InterestChange): void;
+  message(peer: RoutePeer, msg: RoutedMessage): void;
+}
+
+export interface PeerSnapshot {
+  serverId: string;
+  serverName: string;
+  kind: PeerKind;
+  rid: number;
+  solicited: boolean;
+  url?: string;
+  remoteAddress: string;
+  remotePort: number;
+  /** The port the peer listens on for routes (from its INFO). */
+  routePort?: number;
+  connectedAt: string;
+  rttMs?: number;
+  msgsIn: number;
+  bytesIn: number;
+  msgsOut: number;
+  bytesOut: number;
+  msgsDropped: number;
+  pendingBytes: number;
+  interestCount: number;
+}
+
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Events: 'peer' (RoutePeer), 'peerRemoved' (RoutePeer), 'interest' (RoutePeer, InterestOp). */
+export class RouteManager extends EventEmitter implements ConnectionOwner {
+  readonly identity: LocalIdentity;
+  private readonly listener: RouteListener;
+  private readonly peers = new Map<string, RoutePeer>();
+  private readonly connections = new Set<RouteConnection>();
+  private readonly dialers = new Map<string, RouteDialer>(); // key: host:port
+  /** Dialer whose connection was closed as a duplicate, waiting for that peer to go. */
+  private readonly attached = new Map<string, RouteDialer[]>(); // key: server_id
+  private readonly dialerOf = new WeakMap<RouteConnection, RouteDialer>();
+  private readonly peerOf = new WeakMap<RouteConnection, RoutePeer>();
+  observer: RouteObserver | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly options: Options,
+    private readonly log: Logger,
+    serverId = newServerId(),
+  ) {
+    super();
+    const c = options.cluster;
+    this.identity = {
+      serverId,
+      serverName: options.serverName,
+      clusterName: c.name,
+      clusterDynamic: c.nameDynamic,
+      host: c.host,
+      port: c.port,
+    };
+    this.listener = new RouteListener((socket) => this.accept(socket));
+  }
+
+  get serverId(): string {
+    return this.identity.serverId;
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    const c = this.options.cluster;
+    const bound = await this.listener.listen(c.host, c.port);
+    this.identity.port = bound.port;
+    this.applyAdvertise();
+    this.log.info(`Listening for route connections on ${hostPort(bound.host, bound.port)}`);
+    for (const url of c.routes) this.solicit(url, true);
+    return bound;
+  }
+
+  private applyAdvertise(): void {
+    const adv = this.options.cluster.advertise;
+    if (!adv) return;
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(-?\d+))?$/.exec(adv);
+    const host = m?.[1] ?? adv;
+    let port = m?.[2] ? Number(m[2]) : 0;
+    if (port <= 0) port = this.identity.port;
+    this.identity.host = host.replace(/^\[|\]$/g, '');
+    this.identity.port = port;
+    this.identity.ip = `nats-route://${hostPort(host.replace(/^\[|\]$/g, ''), port)}/`;
+  }
+
+  // ── connections ────────────────────────────────────────────────────
+
+  private localInfo = (): RouteInfo => buildLocalInfo(this.identity, this.options);
+
+  private settings(authTimeout: boolean) {
+    const c = this.options.cluster;
+    return {
+      localInfo: this.localInfo,
+      authTimeoutMs: authTimeout && c.authorization ? c.authTimeoutMs : undefined,
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      pingIntervalMs: c.pingIntervalMs,
+      pingMax: c.pingMax,
+      maxPending: this.options.proxy.maxPending,
+    };
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new RouteConnection(socket, false, this, this.settings(true), this.log);
+    this.connections.add(conn);
+    conn.start();
+  }
+
+  private solicit(url: RouteUrl, explicit: boolean): RouteDialer | undefined {
+    const key = hostPort(url.host, url.port);
+    if (this.dialers.has(key)) return undefined;
+    const c = this.options.cluster;
+    const dialer = new RouteDialer(
+      url,
+      { explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff },
+      this.log,
+      (socket, d) => this.dialed(socket, d),
+      (d) => this.dialers.delete(hostPort(d.url.host, d.url.port)),
+    );
+    this.dialers.set(key, dialer);
+    dialer.start();
+    return dialer;
+  }
+
+  private dialed(socket: net.Socket, dialer: RouteDialer): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    // Explicit routes carry their own credentials; discovered ones use our cluster authorization.
+    const creds = dialer.explicit
+      ? { user: dialer.url.user, password: dialer.url.password }
+      : { user: this.options.cluster.authorization?.user, password: this.options.cluster.authorization?.password };
+    const settings = { ...this.settings(false), localConnect: buildLocalConnect(this.identity, this.options, creds) };
+    const conn = new RouteConnection(socket, true, this, settings, this.log, dialer.url.display);
+    this.connections.add(conn);
+    this.dialerOf.set(conn, dialer);
+    conn.start();
+  }
+
+  // ── ConnectionOwner ────────────────────────────────────────────────
+
+  async checkConnect(conn: RouteConnection, connect: RouteConnect) {
+    // Order as nats-server: authentication first, then account, lang, gateway, cluster name (§1.6).
+    const ok = await checkRouteCredentials(this.options.cluster.authorization, connect.user, connect.pass);
+    if (!ok) {
+      this.log.error(`${conn.label} - Authorization Error`);
+      return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
+    }
+    if (connect.account !== undefined || connect.new_account !== undefined) {
+      return { errText: 'Authorization Violation', reason: 'Authentication Failure: account in route CONNECT' };
+    }
+    if (connect.lang !== undefined) {
+      return { errText: 'attempted to connect to route port', reason: 'Wrong Connection Type' };
+    }
+    if (connect.gateway !== undefined && connect.gateway !== '') {
+      return {
+        errText: `Rejecting connection from gateway "${connect.gateway}" on the Route port`,
+        reason: 'Wrong Gateway',
+      };
+    }
+    const remoteCluster = connect.cluster ?? '';
+    if (remoteCluster !== this.identity.clusterName) {
+      if (this.adoptClusterName(remoteCluster, connect.cluster_dynamic === true)) return undefined;
+      return {
+        errText: `Rejecting connection, cluster name "${remoteCluster}" does not match "${this.identity.clusterName}"`,
+        reason: 'Cluster Name Conflict',
+      };
+    }
+    return undefined;
+  }
+
+  /** A dynamic local name yields to a configured one, or to the greater dynamic one (§6.6). */
+  private adoptClusterName(remote: string, remoteDynamic: boolean): boolean {
+    if (!this.identity.clusterDynamic || remote === '') return false;
+    if (remoteDynamic && !(this.identity.clusterName < remote)) return false;
+    this.log.info(`Cluster name updated to ${remote}`);
+    this.identity.clusterName = remote;
+    if (!remoteDynamic) this.identity.clusterDynamic = false;
+    return true;
+  }
+
+  register(conn: RouteConnection, info: RouteInfo): RegisterVerdict {
+    if (typeof info.server_id !== 'string' || info.server_id === '') {
+      return { ok: false, reason: 'Protocol Violation: INFO without server_id' };
+    }
+    const id = info.server_id;
+    if (id === this.identity.serverId) {
+      this.log.debug(`${conn.label} - Detected route to self, ignoring ${conn.url ?? ''}`);
+      return { ok: false, reason: 'Duplicate Route', noReconnect: true };
+    }
+    if (info.cluster && info.cluster !== this.identity.clusterName
+      && !this.adoptClusterName(info.cluster, info.cluster_dynamic === true)) {
+      return { ok: false, reason: 'Cluster Name Conflict' };
+    }
+    if (info.route_account !== undefined && info.route_account !== '') {
+      // We do not pool: a pinned-account connection is refused the way a no-pool nats-server does (§3.7).
+      return {
+        ok: false,
+        errText: `Not possible to have a dedicated route for account "${info.route_account}" between those servers`,
+        reason: 'Protocol Violation: dedicated account route to a no-pool server',
+        noReconnect: true,
+      };
+    }
+    if (!conn.solicited && info.server_name && info.server_name === this.identity.serverName) {
+      this.log.error(`${conn.label} - Remote server has a duplicate name: "${info.server_name}"`);
+      return { ok: false, reason: 'Duplicate Server Name' };
+    }
+    const existing = this.peers.get(id);
+    if (existing) {
+      // The connection registered first wins; a solicited loser hands its URL to the winner.
+      const dialer = this.dialerOf.get(conn);
+      if (dialer && !dialer.isStopped) {
+        this.dialerOf.delete(conn);
+        dialer.busy = true;
+        const waiting = this.attached.get(id) ?? [];
+        waiting.push(dialer);
+        this.attached.set(id, waiting);
+      }
+      return { ok: false, reason: 'Duplicate Route' };
+    }
+    const kind: PeerKind = info.nrp !== undefined || conn.remoteConnect?.nrp !== undefined ? 'proxy' : 'server';
+    const peer = new RoutePeer(id, kind, info, conn);
+    this.peers.set(id, peer);
+    this.peerOf.set(conn, peer);
+    const dir = conn.solicited ? 'solicited' : 'accepted';
+    this.log.info(`${conn.label} - Route connection registered: ${dir} ${kind} "${peer.name}" (${id})`);
+    this.gossipNewPeer(peer, conn);
+    this.emit('peer', peer);
+    this.observer?.peerRegistered(peer);
+    return { ok: true };
+  }
+
+  asyncInfo(conn: RouteConnection, info: RouteInfo): void {
+    const peer = this.peerOf.get(conn);
+    if (!peer) return;
+    if (info.route_acc_add_reqid) {
+      // A pooling server asks to pin an account: echo with route_account cleared (§4.4).
+      const { route_account: _drop, ...answer } = info;
+      conn.sendControl(encodeGossipInfo(answer as RouteInfo));
+      return;
+    }
+    if (info.gateway) return; // gateway gossip: we run no gateways
+    if (info.server_id !== peer.id) {
+      this.implicitRoute(peer, info);
+      return;
+    }
+    if (info.ldm) this.log.info(`${conn.label} - Peer "${peer.name}" entered lame duck mode`);
+  }
+
+  interest(conn: RouteConnection, op: InterestOp): void {
+    const peer = this.peerOf.get(conn);
+    if (!peer) return;
+    const change = peer.interest.apply(op);
+    if (change === undefined) return;
+    this.emit('interest', peer, change);
+    this.observer?.interest(peer, change);
+  }
+
+  message(conn: RouteConnection, msg: RoutedMessage): void {
+    const peer = this.peerOf.get(conn);
+    if (peer) this.observer?.message(peer, msg);
+  }
+
+  closed(conn: RouteConnection, _reason: string): void {
+    this.connections.delete(conn);
+    const peer = this.peerOf.get(conn);
+    const dialer = this.dialerOf.get(conn);
+    if (peer && this.peers.get(peer.id) === peer) {
+      this.peers.delete(peer.id);
+      const withdrawn = peer.interest.clear();
+      this.emit('peerRemoved', peer);
+      this.observer?.peerRemoved(peer, withdrawn);
+      for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn);
+      this.attached.delete(peer.id);
+    }
+    if (dialer) this.redial(dialer, conn);
+  }
+
+  private redial(dialer: RouteDialer, conn: RouteConnection): void {
+    if (this.closing) return;
+    if (conn.noReconnect || dialer.isStopped) {
+      dialer.stop();
+      this.dialers.delete(hostPort(dialer.url.host, dialer.url.port));
+      return;
+    }
+    dialer.reconnect();
+  }
+
+  // ── gossip (§6.1) ──────────────────────────────────────────────────
+
+  /**
+   * Tells every other peer of the same kind about a new peer, so servers mesh with servers
+   * (and proxies with proxies). Servers never learn of proxies, nor proxies of servers.
+   */
+  private gossipNewPeer(peer: RoutePeer, conn: RouteConnection): void {
+    const others = [...this.peers.values()].filter((p) => p !== peer && p.kind === peer.kind);
+    if (others.length === 0) return;
+    const info: RouteInfo = { ...peer.info };
+    delete info.nonce;
+    if (!info.ip) {
+      const addr = conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+      info.ip = `nats-route://${hostPort(addr, info.port ?? 0)}/`;
+    }
+    const buf = encodeGossipInfo(info);
+    for (const other of others) other.main.sendControl(buf);
+  }
+
+  /** A gossip INFO about another server: dial it unless we know it already (§6.1 receiver). */
+  private implicitRoute(via: RoutePeer, info: RouteInfo): void {
+    if (this.closing || info.server_id === this.identity.serverId) return;
+    if (this.peers.has(info.server_id)) return;
+    if (info.route_account) return; // pinned gossip while we do not pool
+    const url = gossipUrl(info);
+    if (!url) return;
+    for (const r of this.options.cluster.routes) {
+      if (r.host === url.host && r.port === url.port) return; // configured: its own dialer handles it
+    }
+    this.log.debug(`Gossiped route to ${url.display} (${info.server_id}) via "${via.name}"`);
+    this.solicit(url, false);
+  }
+
+  // ── inspection and shutdown ────────────────────────────────────────
+
+  getPeers(): RoutePeer[] {
+    return [...this.peers.values()];
+  }
+
+  getPeer(id: string): RoutePeer | undefined {
+    return this.peers.get(id);
+  }
+
+  snapshot(): PeerSnapshot[] {
+    return this.getPeers().map((p) => {
+      const c = p.main;
+      const s: PeerSnapshot = {
+        serverId: p.id,
+        serverName: p.name,
+        kind: p.kind,
+        rid: c.rid,
+        solicited: c.solicited,
+        remoteAddress: c.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+        remotePort: c.socket.remotePort ?? 0,
+        connectedAt: new Date(p.connectedAt).toISOString(),
+        msgsIn: c.stats.msgsIn,
+        bytesIn: c.stats.bytesIn,
+        msgsOut: c.stats.msgsOut,
+        bytesOut: c.stats.bytesOut,
+        msgsDropped: c.out.stats.msgsDropped,
+        pendingBytes: c.out.pending,
+        interestCount: p.interest.size,
+      };
+      if (c.url) s.url = c.url;
+      if (p.info.port !== undefined) s.routePort = p.info.port;
+      if (c.rttMs !== undefined) s.rttMs = c.rttMs;
+      return s;
+    });
+  }
+
+  /** Sends an INFO to every registered server peer (used when our INFO changes). */
+  broadcastInfo(): void {
+    const buf = encodeInfo(this.localInfo());
+    for (const p of this.peers.values()) p.main.sendControl(buf);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const d of this.dialers.values()) d.stop();
+    for (const list of this.attached.values()) for (const d of list) d.stop();
+    this.dialers.clear();
+    this.attached.clear();
+    const closedAll = [...this.connections].map(
+      (c) => new Promise<void>((resolve) => {
+        if (c.socket.destroyed) return resolve();
+        c.socket.once('close', () => resolve());
+        c.close('Server Shutdown', undefined);
+      }),
+    );
+    await this.listener.close();
+    await Promise.race([Promise.all(closedAll), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+}
+
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The URL to dial for a gossiped server: its `ip` if given, else host:port. */
+function gossipUrl(info: RouteInfo): RouteUrl | undefined {
+  let host = info.host ?? '';
+  let port = info.port ?? 0;
+  if (info.ip) {
+    try {
+      const u = new URL(info.ip);
+      host = u.hostname.replace(/^\[|\]$/g, '');
+      port = Number(u.port) || port;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!host || !port) return undefined;
+  return { display: `nats-route://${hostPort(host, port)}`, protocol: 'nats-route:', host, port };
+}

@@ -1,0 +1,69 @@
+// Starts nats-route-proxy in-process for a test, from NATS config text, with its log captured.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { parseConfigText } from '../../src/config/load.js';
+import { buildOptions, formatIssue } from '../../src/config/build.js';
+import type { Options } from '../../src/config/options.js';
+import { runDaemon, type RunningDaemon } from '../../src/daemon.js';
+import { waitFor } from './nats-server.js';
+
+export interface StartedProxy {
+  daemon: RunningDaemon;
+  options: Options;
+  port: number;
+  routeUrl: string;
+  serverId: string;
+  logs(): string[];
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+interface Teardownable { teardown(fn: () => unknown): void }
+
+export async function startProxy(
+  t: Teardownable | undefined,
+  conf: string,
+  opts: { serverId?: string; level?: 'info' | 'debug' | 'trace' } = {},
+): Promise<StartedProxy> {
+  const built = buildOptions(parseConfigText(conf, 'test.conf'));
+  if (!built.options || built.errors.length > 0) {
+    throw new Error(`proxy config invalid:\n${built.errors.map(formatIssue).join('\n')}`);
+  }
+  const options = built.options;
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line === '') continue;
+        try {
+          lines.push((JSON.parse(line) as { msg: string }).msg);
+        } catch {
+          lines.push(line);
+        }
+      }
+      if (lines.length > 20000) lines.splice(0, lines.length - 20000);
+      cb();
+    },
+  });
+  const logger = pino({ level: opts.level ?? 'debug', base: undefined }, sink);
+  const daemon = await runDaemon(options, { logger, serverId: opts.serverId });
+  const port = options.cluster.port > 0 ? options.cluster.port : daemon.routes.identity.port;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await daemon.close();
+  };
+  t?.teardown(stop);
+  return {
+    daemon,
+    options,
+    port: daemon.routes.identity.port,
+    routeUrl: `nats://127.0.0.1:${daemon.routes.identity.port || port}`,
+    serverId: daemon.routes.serverId,
+    logs: () => lines,
+    waitForLog: (re, timeoutMs = 10_000) =>
+      waitFor(() => lines.find((l) => re.test(l)), { timeoutMs, what: `proxy log ${re}` }),
+    stop,
+  };
+}

@@ -1,0 +1,147 @@
+// The split-horizon rule with fake peers: interest aggregation per side, message fan-out,
+// exactly-one queue delivery, never server→server nor proxy→proxy.
+import t from 'tap';
+import { Relay } from '../../src/relay/relay.js';
+import { matchSubject } from '../../src/relay/deliver-subject.js';
+import { pickWeighted } from '../../src/relay/queue-pick.js';
+import { InterestTable } from '../../src/interest/interest-table.js';
+import type { AggregateDelta } from '../../src/interest/aggregate.js';
+import type { InterestOp, RoutedMessage } from '../../src/protocol/types.js';
+import type { RouteManager } from '../../src/route/manager.js';
+import type { RoutePeer, PeerKind } from '../../src/route/peer.js';
+
+class FakePeer {
+  readonly interest = new InterestTable();
+  readonly sent: AggregateDelta[] = [];
+  readonly got: Array<{ subject: string; queues: string[] | undefined }> = [];
+  refuse = false;
+  constructor(readonly id: string, readonly kind: PeerKind) {}
+  sendInterest(d: AggregateDelta) { this.sent.push(d); }
+  forward(msg: RoutedMessage, queues: string[] | undefined) {
+    if (this.refuse) return false;
+    this.got.push({ subject: msg.subject, queues });
+    return true;
+  }
+}
+
+function setup(seed = 1) {
+  let s = seed;
+  const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const manager = {} as RouteManager;
+  const relay = new Relay(manager, random);
+  const peers: FakePeer[] = [];
+  const add = (id: string, kind: PeerKind) => {
+    const p = new FakePeer(id, kind);
+    peers.push(p);
+    relay.peerRegistered(p as unknown as RoutePeer);
+    return p;
+  };
+  const sub = (p: FakePeer, op: Partial<InterestOp> & { subject: string }) => {
+    const full: InterestOp = { add: true, leaf: false, account: '$G', ...op };
+    const change = p.interest.apply(full);
+    if (change) relay.interest(p as unknown as RoutePeer, change);
+  };
+  const msg = (from: FakePeer, subject: string, queues?: string[], reply?: string) => {
+    const m: RoutedMessage = { verb: 'RMSG', account: '$G', subject, hdrSize: 0, data: Buffer.from('x'), line: Buffer.from(`RMSG $G ${subject} 1`) };
+    if (queues) m.queues = queues;
+    if (reply) m.reply = reply;
+    relay.message(from as unknown as RoutePeer, m);
+  };
+  return { relay, add, sub, msg, manager, peers };
+}
+
+t.test('interest is aggregated per side and advertised only to the other side', async (t) => {
+  const { add, sub, relay } = setup();
+  const s1 = add('S1', 'server');
+  const s2 = add('S2', 'server');
+  const p1 = add('P1', 'proxy');
+  sub(s1, { subject: 'foo' });
+  sub(s2, { subject: 'foo' });
+  t.same(p1.sent.map((d) => [d.add, d.subject]), [[true, 'foo']], 'plain subject advertised once for two servers');
+  t.same(s1.sent, [], 'servers never hear of each other');
+  sub(s1, { subject: 'work', queue: 'q', weight: 2 });
+  sub(s2, { subject: 'work', queue: 'q', weight: 1 });
+  t.same(p1.sent.slice(1).map((d) => d.weight), [2, 3], 'queue weight is the sum over the side');
+  sub(s1, { subject: 'work', queue: 'q', add: false });
+  t.same(p1.sent.at(-1), { add: true, account: '$G', subject: 'work', queue: 'q', weight: 1, leaf: false });
+  // A proxy joining later gets the snapshot.
+  const p2 = add('P2', 'proxy');
+  t.same(p2.sent.map((d) => d.subject).sort(), ['foo', 'work']);
+  // A proxy's interest goes to servers only.
+  sub(p1, { subject: 'remote.>' });
+  t.same(s1.sent.map((d) => d.subject), ['remote.>']);
+  t.same(s2.sent.map((d) => d.subject), ['remote.>']);
+  t.notOk(p2.sent.some((d) => d.subject === 'remote.>'), 'proxy interest never goes proxy→proxy');
+  // Leaving withdraws exactly what the peer contributed.
+  relay.peerRemoved(s2 as unknown as RoutePeer, []);
+  t.same(p1.sent.slice(-1).map((d) => [d.add, d.subject, d.weight]), [[false, 'work', undefined]]);
+  t.ok(p1.sent.every((d) => d.subject !== 'foo' || d.add), 'foo stays: S1 still has it');
+});
+
+t.test('messages go to the other side only, once per matching peer', async (t) => {
+  const { add, sub, msg } = setup();
+  const s1 = add('S1', 'server');
+  const s2 = add('S2', 'server');
+  const p1 = add('P1', 'proxy');
+  const p2 = add('P2', 'proxy');
+  sub(p1, { subject: 'a.*' });
+  sub(p2, { subject: 'b.>' });
+  sub(s2, { subject: 'a.x' });
+  msg(s1, 'a.x');
+  t.same(p1.got, [{ subject: 'a.x', queues: undefined }]);
+  t.same(p2.got, []);
+  t.same(s2.got, [], 'server→server never');
+  msg(p1, 'a.x');
+  t.same(s2.got.length, 1, 'proxy→server when matching');
+  t.same(s1.got.length, 0, 'not to servers without interest');
+  t.same(p2.got.length, 0, 'proxy→proxy never');
+});
+
+t.test('each queue group goes to exactly one peer, weighted', async (t) => {
+  const { add, sub, msg } = setup(7);
+  const s1 = add('S1', 'server');
+  const p1 = add('P1', 'proxy');
+  const p2 = add('P2', 'proxy');
+  sub(p1, { subject: 'jobs', queue: 'w', weight: 1 });
+  sub(p2, { subject: 'jobs', queue: 'w', weight: 3 });
+  sub(p2, { subject: 'jobs' });
+  for (let i = 0; i < 4000; i++) msg(s1, 'jobs', ['w']);
+  const q1 = p1.got.filter((g) => g.queues?.includes('w')).length;
+  const q2 = p2.got.filter((g) => g.queues?.includes('w')).length;
+  t.equal(q1 + q2, 4000, 'exactly one peer per message for the group');
+  t.ok(q2 / q1 > 2 && q2 / q1 < 4.5, `weights respected (${q1}:${q2})`);
+  t.equal(p2.got.length, 4000, 'the plain subscriber on P2 gets every message, once');
+  t.equal(p1.got.length, q1, 'P1 only gets what it serves for the group');
+});
+
+t.test('a queue nobody serves anymore is counted, a refusing peer is counted', async (t) => {
+  const { add, sub, msg, relay } = setup();
+  const s1 = add('S1', 'server');
+  const p1 = add('P1', 'proxy');
+  sub(p1, { subject: 'x' });
+  msg(s1, 'x', ['gone']);
+  t.equal(relay.stats.queueMisses, 1);
+  t.same(p1.got, [{ subject: 'x', queues: undefined }], 'plain delivery still happens');
+  p1.refuse = true;
+  msg(s1, 'x');
+  t.equal(relay.stats.copiesDropped, 1);
+});
+
+t.test('JetStream deliveries match on the deliver subject', async (t) => {
+  t.equal(matchSubject('orders.new', '$JS.ACK.S.C.1.2.3.4.5.6@deliver.here'), 'deliver.here');
+  t.equal(matchSubject('orders.new', '$JS.ACK.S.C.1@short'), 'orders.new', 'fewer than 8 dots: not a delivery');
+  t.equal(matchSubject('orders.new', 'plain.reply'), 'orders.new');
+  t.equal(matchSubject('orders.new', '$JS.ACK.a.b.c.d.e.f.g.h@'), 'orders.new', 'empty deliver subject ignored');
+  const { add, sub, msg } = setup();
+  const s1 = add('S1', 'server');
+  const p1 = add('P1', 'proxy');
+  sub(p1, { subject: 'deliver.here' });
+  msg(s1, 'orders.new', undefined, '$JS.ACK.S.C.1.2.3.4.5.6@deliver.here');
+  t.equal(p1.got.length, 1);
+});
+
+t.test('pickWeighted', async (t) => {
+  t.equal(pickWeighted([], Math.random), undefined);
+  t.equal(pickWeighted([{ target: 'a', weight: 5 }], () => 0.99), 'a');
+  t.equal(pickWeighted([{ target: 'a', weight: 1 }, { target: 'b', weight: 1 }], () => 0.75), 'b');
+});
