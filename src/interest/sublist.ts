@@ -5,6 +5,8 @@ import { isLiteralSubject, isValidSubject, subjectMatchesFast } from './subject.
 interface Node<T> {
   next: Level<T> | null;
   items: Set<T>;
+  /** `items` as an array, rebuilt lazily after a change; never mutated, so results may share it. */
+  list: readonly T[] | null;
 }
 
 class Level<T> {
@@ -36,7 +38,7 @@ const EMPTY: readonly never[] = Object.freeze([]);
 export const DEFAULT_CACHE_SIZE = 1024;
 
 function newNode<T>(): Node<T> {
-  return { next: null, items: new Set<T>() };
+  return { next: null, items: new Set<T>(), list: null };
 }
 
 export class Sublist<T, R = readonly T[]> {
@@ -45,6 +47,9 @@ export class Sublist<T, R = readonly T[]> {
   private readonly cacheMax: number;
   private readonly derive: (items: readonly T[]) => R;
   private pairs = 0;
+  /** Scratch token buffer for matching (no re-entrancy: nothing calls out while it is in use). */
+  private readonly tokens: string[] = [];
+  private readonly found: Node<T>[] = [];
 
   constructor(options: SublistOptions<T, R> = {}) {
     this.cacheMax = Math.max(0, options.cacheSize ?? DEFAULT_CACHE_SIZE);
@@ -66,7 +71,8 @@ export class Sublist<T, R = readonly T[]> {
     if (!isValidSubject(subject)) throw new RangeError(`invalid subject: ${JSON.stringify(subject)}`);
     let level = this.root;
     let node: Node<T> | null = null;
-    const tokens = subject.split('.');
+    const tokens: string[] = [];
+    tokenize(subject, tokens);
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i];
       if (t === '*') node = level.pwc ??= newNode<T>();
@@ -83,6 +89,7 @@ export class Sublist<T, R = readonly T[]> {
     const n = node as Node<T>;
     if (n.items.has(item)) return false;
     n.items.add(item);
+    n.list = null;
     this.pairs++;
     this.invalidate(subject);
     return true;
@@ -91,7 +98,8 @@ export class Sublist<T, R = readonly T[]> {
   /** Removes (subject, item); returns false when it was not present. */
   remove(subject: string, item: T): boolean {
     if (!isValidSubject(subject)) return false;
-    const tokens = subject.split('.');
+    const tokens: string[] = [];
+    tokenize(subject, tokens);
     // The path walked, so empty nodes can be pruned bottom-up afterwards.
     const levels: Level<T>[] = [];
     const nodes: Node<T>[] = [];
@@ -107,6 +115,7 @@ export class Sublist<T, R = readonly T[]> {
     }
     const last = nodes[nodes.length - 1];
     if (!last.items.delete(item)) return false;
+    last.list = null;
     this.pairs--;
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i];
@@ -146,15 +155,22 @@ export class Sublist<T, R = readonly T[]> {
   }
 
   private fill(subject: string): CacheEntry<T, R> {
-    const tokens = subject.split('.');
-    let valid = subject.length > 0;
-    for (let i = 0; valid && i < tokens.length; i++) if (tokens[i].length === 0) valid = false;
+    const tokens = this.tokens;
+    const found = this.found;
+    const valid = tokenize(subject, tokens);
     let items: readonly T[] = EMPTY;
     if (valid) {
-      const out: T[] = [];
-      collect(this.root, tokens, 0, out);
-      if (out.length > 0) items = out;
+      collect(this.root, tokens, 0, found);
+      // One matching node (the usual case) shares that node's list; several are concatenated.
+      if (found.length === 1) items = listOf(found[0]);
+      else if (found.length > 1) {
+        const out: T[] = [];
+        for (const n of found) for (const it of listOf(n)) out.push(it);
+        items = out;
+      }
     }
+    tokens.length = 0;
+    found.length = 0;
     const entry: CacheEntry<T, R> = { items, result: this.derive(items) };
     // Invalid subjects are not cached: invalidation assumes cached keys are valid literals.
     if (valid && this.cacheMax > 0) {
@@ -186,21 +202,39 @@ export class Sublist<T, R = readonly T[]> {
   }
 }
 
-function collect<T>(level: Level<T>, tokens: readonly string[], i: number, out: T[]): void {
-  const last = i === tokens.length - 1;
-  // `>` takes all remaining tokens (there is at least one: tokens[i]).
-  if (level.fwc !== null) pushAll(level.fwc.items, out);
-  if (level.pwc !== null) {
-    if (last) pushAll(level.pwc.items, out);
-    else if (level.pwc.next !== null) collect(level.pwc.next, tokens, i + 1, out);
-  }
-  const node = level.nodes.get(tokens[i]);
-  if (node !== undefined) {
-    if (last) pushAll(node.items, out);
-    else if (node.next !== null) collect(node.next, tokens, i + 1, out);
+/** Splits on '.' into `out` (faster than String#split); false when a token is empty. */
+function tokenize(subject: string, out: string[]): boolean {
+  out.length = 0;
+  let start = 0;
+  for (;;) {
+    const dot = subject.indexOf('.', start);
+    const end = dot < 0 ? subject.length : dot;
+    if (end === start) return false;
+    out.push(subject.substring(start, end));
+    if (dot < 0) return true;
+    start = dot + 1;
   }
 }
 
-function pushAll<T>(items: Set<T>, out: T[]): void {
-  for (const it of items) out.push(it);
+/** Appends every node (with items) whose pattern matches tokens[i..]. */
+function collect<T>(level: Level<T>, tokens: readonly string[], i: number, out: Node<T>[]): void {
+  const last = i === tokens.length - 1;
+  // `>` takes all remaining tokens (there is at least one: tokens[i]).
+  if (level.fwc !== null && level.fwc.items.size > 0) out.push(level.fwc);
+  const pwc = level.pwc;
+  if (pwc !== null) {
+    if (!last) {
+      if (pwc.next !== null) collect(pwc.next, tokens, i + 1, out);
+    } else if (pwc.items.size > 0) out.push(pwc);
+  }
+  const node = level.nodes.get(tokens[i]);
+  if (node !== undefined) {
+    if (!last) {
+      if (node.next !== null) collect(node.next, tokens, i + 1, out);
+    } else if (node.items.size > 0) out.push(node);
+  }
+}
+
+function listOf<T>(n: Node<T>): readonly T[] {
+  return (n.list ??= Array.from(n.items));
 }
