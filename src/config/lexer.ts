@@ -838,7 +838,11 @@ function lexBlock(lx: Lexer): StateFn | null {
     }
     return lexBlock;
   }
-  if (r === EOF) return lx.errorf('Unexpected EOF processing block.');
+  if (r === EOF) {
+    const crlf = lx.input.includes('\n)\r');
+    return lx.errorf('Unexpected EOF processing block.' +
+      (crlf ? " (the closing ')' must be alone on its line; a CRLF line ending after it does not close the block)" : ''));
+  }
   return lexBlock;
 }
 

@@ -146,7 +146,8 @@ class Parser {
     }
     const top = this.ctx;
     if (this.ctxs.length !== 1 || top.kind !== 'map') this.fail(this.posAt(this.input.length), 'Unexpected EOF.');
-    if (top.key) this.fail(top.key.pos, `config is invalid: key '${top.key.name}' has no value`);
+    // nats-server tolerates a final stray '}' (lexed as a key) for JSON-like files.
+    if (top.key && top.key.name !== '}') this.fail(top.key.pos, `config is invalid: key '${top.key.name}' has no value`);
     return this.root;
   }
 
