@@ -1,7 +1,6 @@
 // One peer's interest (what its RS+/RS-/LS+/LS- said), across accounts, with cached matching.
 // Semantics follow route.go processRemoteSub/processRemoteUnsub (route-protocol.md §2.4): keys exclude the
 // weight, a repeated queue RS+ replaces the weight, RS-/LS- remove the entry whatever its weight.
-import { ProxyError } from '../errors.js';
 import type { InterestOp } from '../protocol/types.js';
 import { Sublist } from './sublist.js';
 import { isValidQueueName, isValidSubject } from './subject.js';
@@ -114,15 +113,21 @@ function change(add: boolean, e: InterestEntry, weight: number, prevWeight: numb
 export interface InterestTableOptions {
   /** Per-account match cache size (default 1024). */
   cacheSize?: number;
+  /** Told about an add that was refused (invalid subject or queue name), e.g. to log it. */
+  onInvalid?: (op: InterestOp, reason: string) => void;
 }
 
 export class InterestTable {
   private readonly byAccount = new Map<string, AccountInterest>();
   private readonly cacheSize: number | undefined;
+  private readonly onInvalid: ((op: InterestOp, reason: string) => void) | undefined;
   private count = 0;
+  /** Adds refused because of an invalid subject or queue name. */
+  invalid = 0;
 
   constructor(options: InterestTableOptions = {}) {
     this.cacheSize = options.cacheSize;
+    this.onInvalid = options.onInvalid;
   }
 
   /** Number of entries over all accounts. */
@@ -133,8 +138,9 @@ export class InterestTable {
   /**
    * Applies one RS+/RS-/LS+/LS-. Returns undefined when nothing changed (a repeated plain RS+, a queue RS+
    * with the same weight, a removal of something absent).
-   * Throws ProxyError ERR_ROUTE_PROTOCOL for an add with an invalid subject or queue name (nats-server
-   * answers `-ERR 'Invalid Subscription'` and keeps the route; the caller decides what to do).
+   * An add with an invalid subject or queue name is ignored (returns undefined), counted in `invalid` and
+   * reported to `onInvalid`: nats-server logs it and keeps the route (its `-ERR 'Invalid Subscription'`
+   * would make a Go peer close, so it is not ours to send).
    * An LS- without origin (sender lacks lnocu) removes one leaf entry with that subject and queue, the oldest,
    * since the origin that left cannot be known (nats-server keys such entries without origin at all).
    */
@@ -171,12 +177,8 @@ export class InterestTable {
   }
 
   private add(op: InterestOp): InterestChange | undefined {
-    if (!isValidSubject(op.subject)) {
-      throw new ProxyError('ERR_ROUTE_PROTOCOL', `Invalid Subscription: subject ${JSON.stringify(op.subject)}`);
-    }
-    if (op.queue !== undefined && !isValidQueueName(op.queue)) {
-      throw new ProxyError('ERR_ROUTE_PROTOCOL', `Invalid Subscription: queue ${JSON.stringify(op.queue)}`);
-    }
+    if (!isValidSubject(op.subject)) return this.refuse(op, 'invalid subject');
+    if (op.queue !== undefined && !isValidQueueName(op.queue)) return this.refuse(op, 'invalid queue name');
     // Go never sends a non-positive weight; treat one as a single member rather than "present but unusable".
     const weight = op.queue === undefined ? undefined : op.weight !== undefined && op.weight >= 1 ? Math.floor(op.weight) : 1;
     const origin = op.leaf ? op.origin : undefined;
@@ -223,6 +225,12 @@ export class InterestTable {
     this.count--;
     if (acc.entries.size === 0) this.byAccount.delete(op.account);
     return change(false, old, 0, measure(old));
+  }
+
+  private refuse(op: InterestOp, reason: string): undefined {
+    this.invalid++;
+    this.onInvalid?.(op, reason);
+    return undefined;
   }
 
   private unlink(acc: AccountInterest, key: string, e: InterestEntry): void {

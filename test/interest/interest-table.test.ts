@@ -1,7 +1,6 @@
 import t from 'tap';
 import { InterestTable, NO_INTEREST, type InterestEntry } from '../../src/interest/interest-table.js';
 import type { InterestOp } from '../../src/protocol/types.js';
-import { ProxyError } from '../../src/errors.js';
 import { subjectMatches } from '../../src/interest/subject.js';
 import { prng, pick, randomPattern, randomSubject } from './prng.js';
 
@@ -135,14 +134,24 @@ t.test('LS- without origin (sender lacks lnocu) removes one leaf entry for that 
   t.equal(it.size, 1);
 });
 
-t.test('invalid interest is refused with a ProxyError, removal of it is a no-op', async (t) => {
-  const it = new InterestTable();
+t.test('invalid interest is ignored, counted and reported; removal of it is a no-op', async (t) => {
+  const seen: string[] = [];
+  const it = new InterestTable({ onInvalid: (op, reason) => seen.push(`${op.subject}/${op.queue ?? ''}: ${reason}`) });
   for (const s of ['', 'a..b', 'foo.>.bar', 'a b']) {
-    t.throws(() => it.apply(rsAdd('$G', s)), ProxyError);
+    t.equal(it.apply(rsAdd('$G', s)), undefined, JSON.stringify(s));
     t.equal(it.apply(rsDel('$G', s)), undefined);
   }
-  t.throws(() => it.apply(rsAdd('$G', 'foo', 'bad q', 1)), { code: 'ERR_ROUTE_PROTOCOL' });
-  t.throws(() => it.apply(rsAdd('$G', 'foo', '', 1)), { code: 'ERR_ROUTE_PROTOCOL' });
+  t.equal(it.apply(rsAdd('$G', 'foo', 'bad q', 1)), undefined);
+  t.equal(it.apply(lsAdd('o', '$G', 'foo', '', 1)), undefined);
+  t.equal(it.invalid, 6);
+  t.same(seen, [
+    '/: invalid subject',
+    'a..b/: invalid subject',
+    'foo.>.bar/: invalid subject',
+    'a b/: invalid subject',
+    'foo/bad q: invalid queue name',
+    'foo/: invalid queue name',
+  ]);
   t.equal(it.size, 0);
   t.same([...it.accounts()], []);
 });
