@@ -296,13 +296,13 @@ export class RouteParser {
       const avail = Math.min(probe.length, VERB_PROBE);
       const v = this.matchVerb(probe, 0, avail);
       if (v === BAD) {
-        this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(probe, 0, avail)}`);
+        this.unknownOp(probe, 0, avail);
         return;
       }
       if (v !== NEED_MORE) {
         if (!isNoArg(v) && !isJsonArg(v) && this.vEnd < avail) {
           if (!isWs(probe[this.vEnd]!)) {
-            this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(probe, 0, avail)}`);
+            this.unknownOp(probe, 0, avail);
             return;
           }
           this.lineVerbChecked = true;
@@ -436,7 +436,7 @@ export class RouteParser {
   private processLine(b: Buffer, s: number, nl: number): void {
     const v = this.matchVerb(b, s, nl);
     if (v < 0) {
-      this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(b, s, nl)}`);
+      this.unknownOp(b, s, nl);
       return;
     }
     if (isNoArg(v)) {
@@ -454,7 +454,7 @@ export class RouteParser {
     let a = this.vEnd;
     if (!isJsonArg(v)) {
       if (a >= nl || !isWs(b[a]!)) {
-        this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(b, s, nl)}`);
+        this.unknownOp(b, s, nl);
         return;
       }
     }
@@ -845,6 +845,15 @@ export class RouteParser {
   }
 
   // ---- violations ----
+
+  /** Unknown operation in b[s..e): the log shows the input up to the offending byte, like Go's parser state. */
+  private unknownOp(b: Buffer, s: number, e: number): void {
+    let i = s;
+    while (i < e && this.matchVerb(b, s, i + 1) === NEED_MORE) i++;
+    // Past the verb, the offending byte is the missing separator.
+    const last = i < e && this.matchVerb(b, s, i + 1) >= 0 ? this.vEnd : i;
+    this.violation(ERR_UNKNOWN_OP, `unknown protocol operation: ${snippet(b, s, Math.min(last + 1, e))}`);
+  }
 
   private silent(reason: string): void {
     this.fail(undefined, reason);
