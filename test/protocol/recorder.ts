@@ -56,7 +56,7 @@ export function parseSplit(input: Buffer, cuts: number[], setup?: (p: RouteParse
   const r = record(opts, setup);
   let prev = 0;
   for (const c of [...cuts, input.length]) {
-    // Copy each piece, so a parser that kept a view into the wrong chunk would be caught.
+    // Each piece is its own Buffer, like socket chunks.
     if (c > prev) r.parser.parse(Buffer.from(input.subarray(prev, c)));
     prev = c;
   }
