@@ -159,7 +159,19 @@ export class RouteParser {
     return r;
   }
 
-  /** True once a violation was reported; all further input is ignored. */
+  /**
+   * Stops parsing for good without reporting a violation (the connection is closing, e.g. after a
+   * rejected INFO); parse() returns after the current frame and ignores all later input.
+   */
+  halt(): void {
+    this.dead = true;
+    this.linePieces = undefined;
+    this.payloadPieces = [];
+    this.need = 0;
+    this.remainder = undefined;
+  }
+
+  /** True once a violation was reported or halt() was called; all further input is ignored. */
   get failed(): boolean {
     return this.dead;
   }

@@ -116,3 +116,15 @@ t.test('stop after a message and after a frame completed from pending bytes', as
   t.strictSame(r2.events, [{ ev: 'info', text: '{}' }]);
   t.equal(r2.parser.takeRemainder()?.toString(), 'XYZ');
 });
+
+t.test('halt() from a callback stops parsing without a violation', async (t) => {
+  const r = record();
+  r.after = (e) => {
+    if (e.ev === 'info') r.parser.halt();
+  };
+  r.parser.parse(Buffer.from('PING\r\nINFO {"port":"x"}\r\nPING\r\n'));
+  r.parser.parse(Buffer.from('PONG\r\n'));
+  t.strictSame(r.events.map((e) => e.ev), ['ping', 'info']);
+  t.ok(r.parser.failed);
+  t.equal(r.parser.takeRemainder(), undefined);
+});
