@@ -21,6 +21,7 @@ export interface DaemonOptions {
 /** Starts everything or nothing: a failure to bind closes what was started and rejects. */
 export async function runDaemon(options: Options, opts: DaemonOptions = {}): Promise<RunningDaemon> {
   const logger = opts.logger ?? createLogger(options.logging);
+  if (options.cluster.nameDynamic) logger.warn('Cluster name was dynamically generated, consider setting one');
   const routes = new RouteManager(options, logger, opts.serverId);
   const relay = new Relay(routes);
   try {

@@ -296,6 +296,7 @@ export class RouteConnection implements RouteParserHandler {
     const wasRegistered = this.state === 'registered';
     this.state = 'closed';
     this.closeReason = reason;
+    this.parser.halt(); // frames after the fatal one in the same chunk are not processed
     this.keepalive.stop();
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.authTimer) clearTimeout(this.authTimer);

@@ -42,7 +42,8 @@ for (const version of SERVER_VERSIONS) {
         const id = (await s.varz()).server_id as string;
         await waitFor(() => proxy.daemon.routes.getPeer(id), { what: 'proxy registers the server' });
         const r = await waitFor(() => routeTo(s, proxy.serverId), { what: 'server /routez lists the proxy' });
-        t.equal(r.remote_name, `proxy-acc-${version}`, 'routez remote_name is our server_name');
+        // 2.9.10's /routez has no remote_name; 2.10+ shows our server_name there.
+        if (version !== '2.9.10') t.equal(r.remote_name, `proxy-acc-${version}`, 'routez remote_name is our server_name');
         t.equal(proxy.daemon.routes.getPeer(id)!.kind, 'server');
         t.ok(proxy.logs().some((l) => /rid:\d+ - Route connection created/.test(l)), 'nats-server wording in our log');
         // The server pings about 1 s after registering; an answered PING shows up as an RTT.
@@ -94,7 +95,7 @@ for (const version of SERVER_VERSIONS) {
         const p = await startProxy(t, proxyConf(`proxy-dial-${version}`, { routes: [withCreds(s.clusterPort)] }));
         await waitFor(() => p.daemon.routes.getPeer(sid), { what: 'proxy registers the server' });
         const r = await waitFor(() => routeTo(s, p.serverId), { what: 'server lists the proxy' });
-        t.equal(r.remote_name, `proxy-dial-${version}`);
+        if (version !== '2.9.10') t.equal(r.remote_name, `proxy-dial-${version}`);
         t.equal(r.did_solicit, false, 'the server accepted us');
       });
 
