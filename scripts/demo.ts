@@ -29,7 +29,7 @@ async function site(name: string, p: RunningDaemon, versions: ServerVersion[]): 
   for (const [i, version] of versions.entries()) {
     servers.push(await startServer(undefined, {
       version, name: `${name}${i + 1}`,
-      cluster: { name: 'demo', routes: [`nats-route://127.0.0.1:${p.routes.identity.port}`] },
+      cluster: { name: 'demo', routes: [`nats-route://127.0.0.1:${p.routes.listenPort}`] },
     }));
   }
   await waitFor(async () => {
@@ -46,8 +46,8 @@ async function site(name: string, p: RunningDaemon, versions: ServerVersion[]): 
 async function main(): Promise<void> {
   const started = Date.now();
   const pb = await proxy('proxy-B', []);
-  const pa = await proxy('proxy-A', [`nats-route://127.0.0.1:${pb.routes.identity.port}`]);
-  say(`proxy-A on 127.0.0.1:${pa.routes.identity.port} dials proxy-B on 127.0.0.1:${pb.routes.identity.port}`);
+  const pa = await proxy('proxy-A', [`nats-route://127.0.0.1:${pb.routes.listenPort}`]);
+  say(`proxy-A on 127.0.0.1:${pa.routes.listenPort} dials proxy-B on 127.0.0.1:${pb.routes.listenPort}`);
   const a = await site('A', pa, ['2.10.27', '2.10.27']);
   const b = await site('B', pb, ['2.10.27', '2.9.10']);
   await waitFor(() => pa.routes.getPeers().some((p) => p.kind === 'proxy'), { what: 'proxies connected' });

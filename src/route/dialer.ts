@@ -9,6 +9,12 @@ export const ROUTE_CONNECT_DELAY_MS = 1_000;
 export const ROUTE_CONNECT_MAX_MS = 30_000;
 export const ROUTE_DIAL_TIMEOUT_MS = 1_000;
 
+/** Delay before the next attempt after `attempt` failed ones (1-based): 1 s, or 1, 2, 4 … 30 s with backoff. */
+export function retryDelayMs(attempt: number, backoff: boolean): number {
+  if (!backoff) return ROUTE_CONNECT_DELAY_MS;
+  return Math.min(ROUTE_CONNECT_DELAY_MS * 2 ** Math.min(attempt - 1, 16), ROUTE_CONNECT_MAX_MS);
+}
+
 export interface DialerSettings {
   explicit: boolean;
   connectRetries: number; // implicit routes: retries after the first failure
@@ -19,7 +25,8 @@ export class RouteDialer {
   private timer: NodeJS.Timeout | undefined;
   private socket: net.Socket | undefined;
   private stopped = false;
-  private attempt = 0;
+  /** Attempts since the last success (or start). */
+  attempt = 0;
   /** The live connection made by this dialer (or inherited as the kept half of a duplicate). */
   busy = false;
 
@@ -101,9 +108,7 @@ export class RouteDialer {
       this.onGiveUp(this);
       return;
     }
-    let delay = ROUTE_CONNECT_DELAY_MS;
-    if (this.settings.connectBackoff) delay = Math.min(ROUTE_CONNECT_DELAY_MS * 2 ** (this.attempt - 1), ROUTE_CONNECT_MAX_MS);
-    this.schedule(delay);
+    this.schedule(retryDelayMs(this.attempt, this.settings.connectBackoff));
   }
 
   stop(): void {

@@ -64,6 +64,8 @@ export class RouteManager extends EventEmitter implements ConnectionOwner {
   private readonly peerOf = new WeakMap<RouteConnection, RoutePeer>();
   observer: RouteObserver | undefined;
   private closing = false;
+  /** The port the listener is bound to (identity.port is what we advertise). */
+  listenPort = 0;
 
   constructor(
     private readonly options: Options,
@@ -90,6 +92,7 @@ export class RouteManager extends EventEmitter implements ConnectionOwner {
   async start(): Promise<{ host: string; port: number }> {
     const c = this.options.cluster;
     const bound = await this.listener.listen(c.host, c.port);
+    this.listenPort = bound.port;
     this.identity.port = bound.port;
     this.applyAdvertise();
     this.log.info(`Listening for route connections on ${hostPort(bound.host, bound.port)}`);
@@ -384,6 +387,11 @@ export class RouteManager extends EventEmitter implements ConnectionOwner {
       if (c.rttMs !== undefined) s.rttMs = c.rttMs;
       return s;
     });
+  }
+
+  /** The routes we are soliciting (configured or gossiped) and how far each has got. */
+  solicitations(): Array<{ url: string; explicit: boolean; attempt: number; connected: boolean }> {
+    return [...this.dialers.values()].map((d) => ({ url: d.url.display, explicit: d.explicit, attempt: d.attempt, connected: d.busy }));
   }
 
   /** Sends an INFO to every registered server peer (used when our INFO changes). */

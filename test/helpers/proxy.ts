@@ -47,7 +47,6 @@ export async function startProxy(
   });
   const logger = pino({ level: opts.level ?? 'debug', base: undefined }, sink);
   const daemon = await runDaemon(options, { logger, serverId: opts.serverId });
-  const port = options.cluster.port > 0 ? options.cluster.port : daemon.routes.identity.port;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -58,8 +57,8 @@ export async function startProxy(
   return {
     daemon,
     options,
-    port: daemon.routes.identity.port,
-    routeUrl: `nats://127.0.0.1:${daemon.routes.identity.port || port}`,
+    port: daemon.routes.listenPort,
+    routeUrl: `nats://127.0.0.1:${daemon.routes.listenPort}`,
     serverId: daemon.routes.serverId,
     logs: () => lines,
     waitForLog: (re, timeoutMs = 10_000) =>

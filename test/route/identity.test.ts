@@ -1,0 +1,54 @@
+// What we announce about ourselves, and routes that lead back to us.
+import t from 'tap';
+import net from 'node:net';
+import { startProxy } from '../helpers/proxy.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/nats-server.js';
+
+function firstInfo(port: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let data = '';
+    sock.on('data', (b) => {
+      data += b.toString();
+      const m = /^INFO (\{.*\}) \r\n/.exec(data);
+      if (m) {
+        sock.destroy();
+        resolve(JSON.parse(m[1]!) as Record<string, unknown>);
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
+t.test('INFO: identity, capabilities, the proxy extension, and no pooling or compression', async (t) => {
+  const p = await startProxy(t, `server_name: me\ncluster { name: c1, listen: "127.0.0.1:-1", authorization { user: u, password: p } }\n`);
+  const info = await firstInfo(p.port);
+  t.equal(info.server_id, p.serverId);
+  t.equal(info.server_name, 'me');
+  t.equal(info.cluster, 'c1');
+  t.equal(info.port, p.port, 'our real route port');
+  t.equal(info.headers, true);
+  t.equal(info.auth_required, true);
+  t.equal(info.proto, 2, 'below 3: no trace-only messages are sent to us');
+  t.same(info.nrp, { v: 1 }, 'the proxy extension');
+  t.notOk('route_pool_size' in info, 'no pooling advertised');
+  t.notOk('compression' in info, 'no compression advertised');
+  t.notOk('connect_urls' in info, 'we take no clients');
+});
+
+t.test('cluster.advertise sets the host, port and ip we announce', async (t) => {
+  const p = await startProxy(t, `cluster { name: c1, listen: "127.0.0.1:-1", advertise: "proxy.example.internal:7777" }\n`);
+  const info = await firstInfo(p.port);
+  t.equal(info.host, 'proxy.example.internal');
+  t.equal(info.port, 7777);
+  t.equal(info.ip, 'nats-route://proxy.example.internal:7777/');
+});
+
+t.test('a route to ourselves is detected and never retried', async (t) => {
+  const port = await freePort();
+  const p = await startProxy(t, `cluster { name: c1, listen: "127.0.0.1:${port}", routes: ["nats-route://127.0.0.1:${port}"] }\n`);
+  await p.waitForLog(/Detected route to self/);
+  await waitFor(() => p.daemon.routes.solicitations().length === 0, { what: 'dialer stopped' });
+  t.equal(p.daemon.routes.getPeers().length, 0, 'no peer registered');
+});
