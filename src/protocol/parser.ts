@@ -514,10 +514,10 @@ export class RouteParser {
         this.routedMsgArgs(b, s, a, end);
         return;
       case V_HMSG:
-        this.routedHeaderMsgArgs(b, s, a, end);
+        this.headerMsgArgs('HMSG', b, s, a, end);
         return;
       case V_LMSG:
-        this.originMsgArgs(b, s, a, end);
+        this.headerMsgArgs('LMSG', b, s, a, end);
         return;
       case V_PUB:
         this.pubArgs(b, a, end, false);
@@ -688,87 +688,40 @@ export class RouteParser {
     this.startPayload(size, false);
   }
 
-  /** route.go:processRoutedHeaderMsgArgs. */
-  private routedHeaderMsgArgs(b: Buffer, s: number, a: number, end: number): void {
+  /**
+   * route.go:processRoutedHeaderMsgArgs (HMSG) and processRoutedOriginClusterMsgArgs (LMSG):
+   * the same grammar, LMSG with the origin cluster as an extra first argument.
+   */
+  private headerMsgArgs(verb: 'HMSG' | 'LMSG', b: Buffer, s: number, a: number, end: number): void {
     const n = this.tokenize(b, a, end);
-    const ins = this.pinnedAccount ? 0 : -1;
+    const o = verb === 'LMSG' ? 1 : 0;
+    // The pinned account is inserted where the account token would be; Go does so for LMSG
+    // only when there are more than 2 args.
+    const ins = this.pinnedAccount && (o === 0 || n > 2) ? o : -1;
     const L = n + (ins >= 0 ? 1 : 0);
-    const fn = 'processRoutedHeaderMsgArgs';
+    const fn = o ? 'processRoutedOriginClusterMsgArgs' : 'processRoutedHeaderMsgArgs';
     let reply: string | undefined;
     let queues: string[] | undefined;
-    let hdr: number;
-    let size: number;
-    if (L < 4) {
+    if (L < 4 + o) {
       this.silent(`${fn} Parse Error: '${this.argList(b, ins)}'`);
       return;
-    } else if (L === 4) {
-      hdr = this.logicalSize(b, 2, ins);
-      size = this.logicalSize(b, 3, ins);
-    } else if (L === 5) {
-      reply = this.logicalTok(b, 2, ins);
-      hdr = this.logicalSize(b, 3, ins);
-      size = this.logicalSize(b, 4, ins);
-    } else {
-      const ind = this.logicalIsIndicator(b, 2, ins);
-      if (ind === 0x2b) reply = this.logicalTok(b, 3, ins);
+    } else if (L === 5 + o) {
+      reply = this.logicalTok(b, 2 + o, ins);
+    } else if (L > 5 + o) {
+      const ind = this.logicalIsIndicator(b, 2 + o, ins);
+      if (ind === 0x2b) reply = this.logicalTok(b, 3 + o, ins);
       else if (ind !== 0x7c) {
-        this.silent(`${fn} Bad or Missing Reply Indicator: '${this.logicalTok(b, 2, ins)}'`);
+        this.silent(`${fn} Bad or Missing Reply Indicator: '${this.logicalTok(b, 2 + o, ins)}'`);
         return;
       }
-      hdr = this.logicalSize(b, L - 2, ins);
-      size = this.logicalSize(b, L - 1, ins);
-      queues = this.queueList(b, reply !== undefined ? 4 : 3, L - 2, ins);
+      queues = this.queueList(b, (reply !== undefined ? 4 : 3) + o, L - 2, ins);
     }
+    // Header size and total size are always the last two arguments.
+    const hdr = this.logicalSize(b, L - 2, ins);
+    const size = this.logicalSize(b, L - 1, ins);
     if (!this.checkSizes(fn, b, a, end, hdr, size, ins)) return;
-    this.setMessage('HMSG', b, s, end, undefined, this.logicalTok(b, 0, ins), this.logicalTok(b, 1, ins), reply, queues, hdr);
-    this.startPayload(size, false);
-  }
-
-  /** route.go:processRoutedOriginClusterMsgArgs (LMSG). */
-  private originMsgArgs(b: Buffer, s: number, a: number, end: number): void {
-    const n = this.tokenize(b, a, end);
-    // Go inserts the pinned account after the origin only when there are more than 2 args.
-    const ins = this.pinnedAccount && n > 2 ? 1 : -1;
-    const L = n + (ins >= 0 ? 1 : 0);
-    const fn = 'processRoutedOriginClusterMsgArgs';
-    let reply: string | undefined;
-    let queues: string[] | undefined;
-    let hdr: number;
-    let size: number;
-    if (L < 5) {
-      this.silent(`${fn} Parse Error: '${this.argList(b, ins)}'`);
-      return;
-    } else if (L === 5) {
-      hdr = this.logicalSize(b, 3, ins);
-      size = this.logicalSize(b, 4, ins);
-    } else if (L === 6) {
-      reply = this.logicalTok(b, 3, ins);
-      hdr = this.logicalSize(b, 4, ins);
-      size = this.logicalSize(b, 5, ins);
-    } else {
-      const ind = this.logicalIsIndicator(b, 3, ins);
-      if (ind === 0x2b) reply = this.logicalTok(b, 4, ins);
-      else if (ind !== 0x7c) {
-        this.silent(`${fn} Bad or Missing Reply Indicator: '${this.logicalTok(b, 3, ins)}'`);
-        return;
-      }
-      hdr = this.logicalSize(b, L - 2, ins);
-      size = this.logicalSize(b, L - 1, ins);
-      queues = this.queueList(b, reply !== undefined ? 5 : 4, L - 2, ins);
-    }
-    if (!this.checkSizes(fn, b, a, end, hdr, size, ins)) return;
-    this.setMessage(
-      'LMSG',
-      b,
-      s,
-      end,
-      this.logicalTok(b, 0, ins),
-      this.logicalTok(b, 1, ins),
-      this.logicalTok(b, 2, ins),
-      reply,
-      queues,
-      hdr,
-    );
+    const origin = o ? this.logicalTok(b, 0, ins) : undefined;
+    this.setMessage(verb, b, s, end, origin, this.logicalTok(b, o, ins), this.logicalTok(b, o + 1, ins), reply, queues, hdr);
     this.startPayload(size, false);
   }
 
