@@ -279,6 +279,16 @@ function decodeRune(b: Buffer, i: number): [number, number] {
 
 // ---- states (names follow conf/lex.go) ----
 
+/** After a '/': a second '/' starts a comment that resumes at `resume`; otherwise the rune is put back. */
+function lineComment(lx: Lexer, resume: StateFn): boolean {
+  if (lx.next() === C.slash) {
+    lx.push(resume);
+    return true;
+  }
+  lx.backup();
+  return false;
+}
+
 function lexSkip(next: StateFn): StateFn {
   return (lx) => {
     lx.ignore();
@@ -298,12 +308,7 @@ function lexTop(lx: Lexer): StateFn | null {
       return lexCommentStart;
     case C.slash: {
       const at = lx.runeStart;
-      const rn = lx.next();
-      if (rn === C.slash) {
-        lx.push(lexTop);
-        return lexCommentStart;
-      }
-      lx.backup();
+      if (lineComment(lx, lexTop)) return lexCommentStart;
       // nats-server falls through to its EOF case here.
       return lx.errorf('Unexpected EOF.', at);
     }
@@ -324,12 +329,7 @@ function lexTopValueEnd(lx: Lexer): StateFn | null {
     return lexCommentStart;
   }
   if (r === C.slash) {
-    const rn = lx.next();
-    if (rn === C.slash) {
-      lx.push(lexTop);
-      return lexCommentStart;
-    }
-    lx.backup();
+    if (lineComment(lx, lexTop)) return lexCommentStart;
     return lexTopValueEnd; // a lone '/' is skipped like whitespace (Go fallthrough)
   }
   if (isWhitespace(r)) return lexTopValueEnd;
@@ -355,12 +355,7 @@ function lexBlockStart(lx: Lexer): StateFn | null {
       return lexCommentStart;
     case C.slash: {
       const at = lx.runeStart;
-      const rn = lx.next();
-      if (rn === C.slash) {
-        lx.push(lexBlockStart);
-        return lexCommentStart;
-      }
-      lx.backup();
+      if (lineComment(lx, lexBlockStart)) return lexCommentStart;
       return lx.errorf('Unexpected EOF.', at);
     }
     case EOF:
@@ -380,12 +375,7 @@ function lexBlockValueEnd(lx: Lexer): StateFn | null {
     return lexCommentStart;
   }
   if (r === C.slash) {
-    const rn = lx.next();
-    if (rn === C.slash) {
-      lx.push(lexBlockValueEnd);
-      return lexCommentStart;
-    }
-    lx.backup();
+    if (lineComment(lx, lexBlockValueEnd)) return lexCommentStart;
     return lexBlockValueEnd;
   }
   if (isWhitespace(r)) return lexBlockValueEnd;
@@ -407,12 +397,7 @@ function lexBlockEnd(lx: Lexer): StateFn | null {
     return lexCommentStart;
   }
   if (r === C.slash) {
-    const rn = lx.next();
-    if (rn === C.slash) {
-      lx.push(lexBlockStart);
-      return lexCommentStart;
-    }
-    lx.backup();
+    if (lineComment(lx, lexBlockStart)) return lexCommentStart;
     return lexBlockEnd;
   }
   if (isNL(r) || isWhitespace(r)) return lexBlockEnd;
@@ -598,12 +583,7 @@ function lexArrayValue(lx: Lexer): StateFn | null {
   }
   if (r === C.slash) {
     const at = lx.runeStart;
-    const rn = lx.next();
-    if (rn === C.slash) {
-      lx.push(lexArrayValue);
-      return lexCommentStart;
-    }
-    lx.backup();
+    if (lineComment(lx, lexArrayValue)) return lexCommentStart;
     // nats-server falls through to the ',' case.
     return lx.errorf(`Unexpected array value terminator ','.`, at);
   }
@@ -622,12 +602,7 @@ function lexArrayValueEnd(lx: Lexer): StateFn | null {
     return lexCommentStart;
   }
   if (r === C.slash) {
-    const rn = lx.next();
-    if (rn === C.slash) {
-      lx.push(lexArrayValueEnd);
-      return lexCommentStart;
-    }
-    lx.backup();
+    if (lineComment(lx, lexArrayValueEnd)) return lexCommentStart;
     return lexSkip(lexArrayValue);
   }
   if (r === C.comma || isNL(r)) return lexSkip(lexArrayValue);
@@ -660,12 +635,7 @@ function lexMapKeyStart(lx: Lexer): StateFn | null {
   }
   if (r === C.slash) {
     lx.next();
-    const rn = lx.next();
-    if (rn === C.slash) {
-      lx.push(lexMapKeyStart);
-      return lexCommentStart;
-    }
-    lx.backup();
+    if (lineComment(lx, lexMapKeyStart)) return lexCommentStart;
     // nats-server then starts the key after the '/'.
   } else if (r === C.sq) {
     lx.next();
@@ -735,12 +705,7 @@ function lexMapValueEnd(lx: Lexer): StateFn | null {
     return lexCommentStart;
   }
   if (r === C.slash) {
-    const rn = lx.next();
-    if (rn === C.slash) {
-      lx.push(lexMapValueEnd);
-      return lexCommentStart;
-    }
-    lx.backup();
+    if (lineComment(lx, lexMapValueEnd)) return lexCommentStart;
     return lexSkip(lexMapKeyStart);
   }
   if (r === C.semicolon || r === C.comma || isNL(r)) return lexSkip(lexMapKeyStart);
