@@ -135,11 +135,6 @@ export class RouteConnection implements RouteParserHandler {
     this.out.control(encodeInfo(this.settings.localInfo()));
   }
 
-  /** Sends an INFO after registration (gossip about another server, answers to requests). */
-  sendRaw(buf: Buffer): void {
-    this.out.control(buf);
-  }
-
   private onBytes(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
@@ -158,21 +153,12 @@ export class RouteConnection implements RouteParserHandler {
     if (rest && rest.length > 0) this.held.unshift(rest);
   }
 
-  /** Parses input held during a CONNECT check; a second CONNECT re-holds what follows it. */
+  /** Parses the input held during the CONNECT check (only one CONNECT is ever checked). */
   private replay(chunks: Buffer[]): void {
-    for (let i = 0; i < chunks.length; i++) {
-      if (this.isClosed()) return;
-      if (this.held) {
-        this.held.push(...chunks.slice(i));
-        return;
-      }
-      this.parser.parse(chunks[i]!);
-      this.takeHeldRemainder();
+    for (const chunk of chunks) {
+      if (this.parser.failed) return; // closed meanwhile: close() halts the parser
+      this.parser.parse(chunk);
     }
-  }
-
-  private isClosed(): boolean {
-    return this.state === 'closed';
   }
 
   // ── RouteParserHandler ──────────────────────────────────────────────

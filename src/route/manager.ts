@@ -3,10 +3,9 @@
 // Relay policy is not decided here: an observer (the relay) is told about peers,
 // interest and messages, and decides what goes where.
 import type net from 'node:net';
-import { EventEmitter } from 'node:events';
 import type { Options, RouteUrl } from '../config/options.js';
 import type { Logger } from '../log.js';
-import { encodeGossipInfo, encodeInfo } from '../protocol/encode.js';
+import { encodeGossipInfo } from '../protocol/encode.js';
 import type { InterestOp, RouteConnect, RouteInfo, RoutedMessage } from '../protocol/types.js';
 import type { InterestChange, InterestEntry } from '../interest/interest-table.js';
 import { checkRouteCredentials } from './auth.js';
@@ -51,8 +50,7 @@ export interface PeerSnapshot {
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-/** Events: 'peer' (RoutePeer), 'peerRemoved' (RoutePeer), 'interest' (RoutePeer, InterestOp). */
-export class RouteManager extends EventEmitter implements ConnectionOwner {
+export class RouteManager implements ConnectionOwner {
   readonly identity: LocalIdentity;
   private readonly listener: RouteListener;
   private readonly peers = new Map<string, RoutePeer>();
@@ -72,7 +70,6 @@ export class RouteManager extends EventEmitter implements ConnectionOwner {
     private readonly log: Logger,
     serverId = newServerId(),
   ) {
-    super();
     const c = options.cluster;
     this.identity = {
       serverId,
@@ -258,7 +255,6 @@ export class RouteManager extends EventEmitter implements ConnectionOwner {
     const dir = conn.solicited ? 'solicited' : 'accepted';
     this.log.info(`${conn.label} - Route connection registered: ${dir} ${kind} "${peer.name}" (${id})`);
     this.gossipNewPeer(peer, conn);
-    this.emit('peer', peer);
     this.observer?.peerRegistered(peer);
     return { ok: true };
   }
@@ -285,7 +281,6 @@ export class RouteManager extends EventEmitter implements ConnectionOwner {
     if (!peer) return;
     const change = peer.interest.apply(op);
     if (change === undefined) return;
-    this.emit('interest', peer, change);
     this.observer?.interest(peer, change);
   }
 
@@ -301,7 +296,6 @@ export class RouteManager extends EventEmitter implements ConnectionOwner {
     if (peer && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
       const withdrawn = peer.interest.clear();
-      this.emit('peerRemoved', peer);
       this.observer?.peerRemoved(peer, withdrawn);
       for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn);
       this.attached.delete(peer.id);
@@ -392,12 +386,6 @@ export class RouteManager extends EventEmitter implements ConnectionOwner {
   /** The routes we are soliciting (configured or gossiped) and how far each has got. */
   solicitations(): Array<{ url: string; explicit: boolean; attempt: number; connected: boolean }> {
     return [...this.dialers.values()].map((d) => ({ url: d.url.display, explicit: d.explicit, attempt: d.attempt, connected: d.busy }));
-  }
-
-  /** Sends an INFO to every registered server peer (used when our INFO changes). */
-  broadcastInfo(): void {
-    const buf = encodeInfo(this.localInfo());
-    for (const p of this.peers.values()) p.main.sendControl(buf);
   }
 
   async close(): Promise<void> {
