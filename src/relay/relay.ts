@@ -8,7 +8,6 @@ import type { InterestChange, InterestEntry } from '../interest/interest-table.j
 import type { RoutedMessage } from '../protocol/types.js';
 import type { RouteObserver, RouteManager } from '../route/manager.js';
 import type { PeerKind, RoutePeer } from '../route/peer.js';
-import { matchSubject } from './deliver-subject.js';
 import { pickWeighted, type QueueCandidate } from './queue-pick.js';
 
 export interface RelayStats {
@@ -74,7 +73,10 @@ export class Relay implements RouteObserver {
     else this.stats.msgsFromProxies++;
     const targets = this.side(other(from.kind));
     if (targets.size === 0) return;
-    const subject = matchSubject(msg.subject, msg.reply);
+    // Matched on the routed subject as nats-server does. A JetStream push delivery already
+    // travels on its deliver subject; the `$JS.ACK…@<subject>` reply only tells the receiving
+    // server which subject to show its client, so it passes through untouched.
+    const subject = msg.subject;
 
     // Queue groups: exactly one target per group the sender chose for us.
     let assigned: Map<RoutePeer, string[]> | undefined;
