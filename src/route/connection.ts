@@ -70,6 +70,8 @@ export class RouteConnection implements RouteParserHandler {
   private authTimer: NodeJS.Timeout | undefined;
   private connectSeen = false;
   private infoSent = false;
+  /** Protocol tracing (trace level) is decided once: the hot path only tests a boolean. */
+  private readonly tracing: boolean;
   /** Bytes that arrived while CONNECT was being checked (bcrypt is asynchronous). */
   private held: Buffer[] | undefined;
 
@@ -82,6 +84,7 @@ export class RouteConnection implements RouteParserHandler {
     /** Dialer: the URL (display form) this connection was made to. */
     readonly url?: string,
   ) {
+    this.tracing = log.isLevelEnabled('trace');
     this.parser = new RouteParser(this);
     this.out = new OutboundQueue(
       socket,
@@ -90,12 +93,17 @@ export class RouteConnection implements RouteParserHandler {
       (pending) => this.close(`Slow Consumer: ${pending} bytes pending exceeds twice max_pending`, undefined),
     );
     this.keepalive = new Keepalive(settings.pingIntervalMs, settings.pingMax, {
-      sendPing: () => this.out.control(PING),
+      sendPing: () => this.sendControl(PING),
       stale: () => this.close('Stale Connection', 'Stale Connection'),
     });
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('error', (err: Error) => this.close(`Read Error: ${err.message}`, undefined));
     socket.on('close', () => this.close('Client Closed', undefined));
+  }
+
+  /** nats-server's trace form: `rid:N - <<- [RS+ $G foo]`; CONNECT passwords never reach the log. */
+  private trace(dir: '<<-' | '->>', line: string): void {
+    this.log.trace(`${this.label} - ${dir} [${redactPass(line)}]`);
   }
 
   get label(): string {
@@ -116,7 +124,7 @@ export class RouteConnection implements RouteParserHandler {
     this.handshakeTimer = setTimeout(() => this.close('Handshake Timeout', undefined), this.settings.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     if (this.solicited) {
-      this.out.control(encodeConnect(this.settings.localConnect ?? {}));
+      this.sendControl(encodeConnect(this.settings.localConnect ?? {}));
     } else {
       this.parser.expectConnect = true;
       this.sendInfo();
@@ -132,7 +140,7 @@ export class RouteConnection implements RouteParserHandler {
 
   private sendInfo(): void {
     this.infoSent = true;
-    this.out.control(encodeInfo(this.settings.localInfo()));
+    this.sendControl(encodeInfo(this.settings.localInfo()));
   }
 
   private onBytes(chunk: Buffer): void {
@@ -164,6 +172,7 @@ export class RouteConnection implements RouteParserHandler {
   // ── RouteParserHandler ──────────────────────────────────────────────
 
   onConnect(json: string): void {
+    if (this.tracing) this.trace('<<-', `CONNECT ${json}`);
     if (this.solicited || this.connectSeen) return; // nats-server ignores a CONNECT it did not expect
     let connect: RouteConnect;
     try {
@@ -196,6 +205,7 @@ export class RouteConnection implements RouteParserHandler {
   }
 
   onInfo(json: string): void {
+    if (this.tracing) this.trace('<<-', `INFO ${json}`);
     let info: RouteInfo;
     try {
       info = parseInfo(json);
@@ -223,10 +233,12 @@ export class RouteConnection implements RouteParserHandler {
   }
 
   onPing(): void {
-    this.out.control(PONG);
+    if (this.tracing) this.trace('<<-', 'PING');
+    this.sendControl(PONG);
   }
 
   onPong(): void {
+    if (this.tracing) this.trace('<<-', 'PONG');
     this.keepalive.pong();
   }
 
@@ -241,11 +253,13 @@ export class RouteConnection implements RouteParserHandler {
   }
 
   onInterest(op: InterestOp): void {
+    if (this.tracing) this.trace('<<-', describeInterest(op));
     if (this.state !== 'registered') return;
     this.owner.interest(this, op);
   }
 
   onMessage(msg: RoutedMessage): void {
+    if (this.tracing) this.trace('<<-', msg.line.toString('latin1'));
     this.stats.msgsIn++;
     if (this.state !== 'registered') return;
     this.owner.message(this, msg);
@@ -260,6 +274,7 @@ export class RouteConnection implements RouteParserHandler {
   /** Queues a routed message; false when it was dropped because this peer is a slow consumer. */
   sendMessage(bufs: readonly Buffer[], size: number): boolean {
     if (this.state !== 'registered') return false;
+    if (this.tracing) this.trace('->>', bufs[0]!.toString('latin1'));
     const ok = this.out.message(bufs, size);
     if (ok) {
       this.stats.msgsOut++;
@@ -269,7 +284,7 @@ export class RouteConnection implements RouteParserHandler {
   }
 
   sendControl(buf: Buffer): void {
-    if (this.state === 'closed') return;
+    if (this.tracing) this.trace('->>', buf.toString('latin1', 0, buf.length - 2));
     this.out.control(buf);
   }
 
@@ -288,7 +303,7 @@ export class RouteConnection implements RouteParserHandler {
     if (this.authTimer) clearTimeout(this.authTimer);
     this.held = undefined;
     if (errText !== undefined) {
-      this.out.control(encodeErr(errText));
+      this.sendControl(encodeErr(errText));
       this.out.flush();
       this.socket.end();
       // A peer that never reads must not keep the socket forever.
@@ -303,4 +318,19 @@ export class RouteConnection implements RouteParserHandler {
     this.log[level](`${this.label} - Route connection closed: ${reason}`);
     this.owner.closed(this, reason);
   }
+}
+
+/** Replaces the value of a JSON "pass" field (CONNECT) with [REDACTED]. */
+export function redactPass(text: string): string {
+  return text.includes('"pass"') ? text.replace(/("pass"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"') : text;
+}
+
+function describeInterest(op: InterestOp): string {
+  const verb = `${op.leaf ? 'LS' : 'RS'}${op.add ? '+' : '-'}`;
+  const parts = [verb];
+  if (op.origin !== undefined) parts.push(op.origin);
+  parts.push(op.account, op.subject);
+  if (op.queue !== undefined) parts.push(op.queue);
+  if (op.add && op.weight !== undefined) parts.push(String(op.weight));
+  return parts.join(' ');
 }

@@ -52,3 +52,20 @@ t.test('a route to ourselves is detected and never retried', async (t) => {
   await waitFor(() => p.daemon.routes.solicitations().length === 0, { what: 'dialer stopped' });
   t.equal(p.daemon.routes.getPeers().length, 0, 'no peer registered');
 });
+
+t.test('trace level logs protocol lines in nats-server form, never a password', async (t) => {
+  const p = await startProxy(t, `cluster { name: c1, listen: "127.0.0.1:-1", authorization { user: u, password: "pw-secret-1" } }\n`, { level: 'trace' });
+  const sock = net.connect(p.port, '127.0.0.1');
+  t.teardown(() => sock.destroy());
+  sock.write('CONNECT {"user":"u","pass":"pw-secret-1","cluster":"c1","name":"NTRACE"}\r\n'
+    + 'INFO {"server_id":"NTRACE","server_name":"tracer","port":1,"cluster":"c1","headers":true}\r\n'
+    + 'RS+ $G trace.me q 2\r\nRMSG $G trace.me 2\r\nhi\r\nPING\r\n');
+  await p.waitForLog(/->> \[PONG\]/);
+  const logs = p.logs();
+  t.ok(logs.some((l) => /rid:\d+ - ->> \[INFO \{.*"server_id"/.test(l)), 'our INFO');
+  t.ok(logs.some((l) => /<<- \[CONNECT .*"pass":"\[REDACTED\]"/.test(l)), 'CONNECT traced with the password redacted');
+  t.ok(logs.some((l) => /<<- \[RS\+ \$G trace\.me q 2\]/.test(l)), 'interest');
+  t.ok(logs.some((l) => /<<- \[RMSG \$G trace\.me 2\]/.test(l)), 'message control line');
+  t.ok(logs.some((l) => /<<- \[PING\]/.test(l)));
+  t.notOk(logs.some((l) => l.includes('pw-secret-1')), 'the password appears nowhere in the log');
+});
