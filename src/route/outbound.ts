@@ -1,7 +1,7 @@
 // Per-connection write batching with a bound (design.md §3): everything queued during one
 // event-loop turn goes to the socket as one corked batch; pending bytes are capped so a slow
 // peer is detected and reported instead of buffered forever.
-import type { Duplex } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 /** A stage that transforms a whole outbound batch (compression slots in here). */
 export interface OutboundStage {
@@ -25,7 +25,7 @@ export class OutboundQueue {
   private slow = false;
 
   constructor(
-    private readonly socket: Duplex,
+    private readonly socket: Writable,
     private readonly maxPending: number,
     /** Called once each time the connection becomes a slow consumer (not for every drop). */
     private readonly onSlowConsumer: (pending: number) => void,
