@@ -14,6 +14,11 @@ import { OutboundQueue } from './outbound.js';
 
 export type ConnectionState = 'handshake' | 'registered' | 'closed';
 
+/** A stage between the socket and the parser (decompression slots in here; TLS is the socket itself). */
+export interface InboundStage {
+  decode(chunk: Buffer): Buffer[];
+}
+
 /** What the owner decides about a connection whose handshake completed. */
 export type RegisterVerdict =
   | { ok: true }
@@ -65,6 +70,8 @@ export class RouteConnection implements RouteParserHandler {
 
   private readonly parser: RouteParser;
   readonly out: OutboundQueue;
+  /** Set when the peer's bytes must be decoded before parsing (e.g. after S2 is negotiated). */
+  inbound: InboundStage | undefined;
   private readonly keepalive: Keepalive;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
@@ -146,6 +153,14 @@ export class RouteConnection implements RouteParserHandler {
   private onBytes(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
+    if (this.inbound) {
+      for (const c of this.inbound.decode(chunk)) this.parseChunk(c);
+      return;
+    }
+    this.parseChunk(chunk);
+  }
+
+  private parseChunk(chunk: Buffer): void {
     if (this.held) {
       this.held.push(chunk);
       return;
