@@ -153,11 +153,20 @@ export class RouteConnection implements RouteParserHandler {
   private onBytes(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
-    if (this.inbound) {
+    this.guarded(() => {
+      if (!this.inbound) return this.parseChunk(chunk);
       for (const c of this.inbound.decode(chunk)) this.parseChunk(c);
-      return;
+    });
+  }
+
+  /** Whatever one peer sent must never take the daemon (and every other peer) down. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.log.error({ err }, `${this.label} - Internal error processing route input: ${(err as Error).message}`);
+      this.close(`Internal Error: ${(err as Error).message}`, undefined);
     }
-    this.parseChunk(chunk);
   }
 
   private parseChunk(chunk: Buffer): void {
@@ -213,7 +222,7 @@ export class RouteConnection implements RouteParserHandler {
         if (this.authTimer) clearTimeout(this.authTimer);
         const held = this.held ?? [];
         this.held = undefined;
-        this.replay(held);
+        this.guarded(() => this.replay(held));
       },
       (err: unknown) => this.close(`Authorization check failed: ${(err as Error).message}`, 'Authorization Violation'),
     );
