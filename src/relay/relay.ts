@@ -49,7 +49,7 @@ export class Relay implements RouteObserver {
   peerRegistered(peer: RoutePeer): void {
     this.side(peer.kind).add(peer);
     // A new peer learns everything the other side currently wants.
-    for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) peer.sendInterest(d);
+    for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) peer.sendInterest(d, true);
   }
 
   peerRemoved(peer: RoutePeer, _withdrawn: InterestEntry[]): void {

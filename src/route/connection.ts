@@ -110,7 +110,7 @@ export class RouteConnection implements RouteParserHandler {
 
   /** nats-server's trace form: `rid:N - <<- [RS+ $G foo]`; CONNECT passwords never reach the log. */
   private trace(dir: '<<-' | '->>', line: string): void {
-    this.log.trace(`${this.label} - ${dir} [${redactPass(line)}]`);
+    this.log.trace(`${this.label} - ${dir} [${line}]`);
   }
 
   get label(): string {
@@ -196,22 +196,25 @@ export class RouteConnection implements RouteParserHandler {
   // ── RouteParserHandler ──────────────────────────────────────────────
 
   onConnect(json: string): void {
-    if (this.tracing) this.trace('<<-', `CONNECT ${json}`);
+    if (this.tracing) this.trace('<<-', `CONNECT ${redactConnectJson(json)}`);
     if (this.solicited || this.connectSeen) return; // nats-server ignores a CONNECT it did not expect
     let connect: RouteConnect;
     try {
       connect = parseConnect(json);
-    } catch (err) {
-      this.close(`Protocol Violation: CONNECT ${(err as Error).message}`, undefined);
+    } catch {
+      // A fixed reason: the parser's message could quote the password.
+      this.close('Protocol Violation: CONNECT is not valid JSON of the expected shape', undefined);
       return;
     }
     this.connectSeen = true;
     this.remoteConnect = connect;
     this.parser.expectConnect = false;
     this.parser.peerLnocu = connect.lnocu === true;
-    // Hold further input until the (possibly bcrypt) check resolves.
+    // Hold further input until the (possibly bcrypt) check resolves; the socket is paused so that
+    // what is held is at most the rest of the current chunk, not whatever the peer streams.
     this.held = [];
     this.parser.stopAfterCurrent();
+    this.socket.pause();
     this.owner.checkConnect(this, connect).then(
       (rejection) => {
         if (this.state === 'closed') return;
@@ -223,6 +226,7 @@ export class RouteConnection implements RouteParserHandler {
         const held = this.held ?? [];
         this.held = undefined;
         this.guarded(() => this.replay(held));
+        if (!this.parser.failed) this.socket.resume();
       },
       (err: unknown) => this.close(`Authorization check failed: ${(err as Error).message}`, 'Authorization Violation'),
     );
@@ -250,6 +254,8 @@ export class RouteConnection implements RouteParserHandler {
       this.close(verdict.reason, verdict.errText);
       return;
     }
+    // Registering may already have closed us (e.g. the initial interest overflowed): stay closed.
+    if (this.parser.failed) return;
     this.remoteInfo = info;
     this.state = 'registered';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
@@ -307,9 +313,9 @@ export class RouteConnection implements RouteParserHandler {
     return ok;
   }
 
-  sendControl(buf: Buffer): void {
-    if (this.tracing) this.trace('->>', buf.toString('latin1', 0, buf.length - 2));
-    this.out.control(buf);
+  sendControl(buf: Buffer, bounded = true): void {
+    if (this.tracing) this.trace('->>', traceText(buf));
+    this.out.control(buf, bounded);
   }
 
   /**
@@ -338,15 +344,35 @@ export class RouteConnection implements RouteParserHandler {
       setTimeout(() => this.socket.destroy(), 100).unref();
     }
     this.out.close();
+    this.socket.resume(); // a socket paused for a CONNECT check must still read the peer's FIN
     const level = wasRegistered || errText ? 'info' : 'debug';
     this.log[level](`${this.label} - Route connection closed: ${reason}`);
     this.owner.closed(this, reason);
   }
 }
 
-/** Replaces the value of a JSON "pass" field (CONNECT) with [REDACTED]. */
-export function redactPass(text: string): string {
-  return text.includes('"pass"') ? text.replace(/("pass"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"') : text;
+/**
+ * CONNECT JSON for a log: every password field (any letter case, as Go's decoder matches keys)
+ * is replaced; text that does not parse is not shown at all.
+ */
+export function redactConnectJson(json: string): string {
+  try {
+    const o: unknown = JSON.parse(json);
+    if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+      const rec = o as Record<string, unknown>;
+      for (const k of Object.keys(rec)) if (/^pass(word)?$/i.test(k)) rec[k] = '[REDACTED]';
+      return JSON.stringify(rec);
+    }
+  } catch {
+    // fall through
+  }
+  return '[REDACTED: not a JSON object]';
+}
+
+/** An outbound control line for the trace log (our own CONNECT carries a password). */
+function traceText(buf: Buffer): string {
+  const line = buf.toString('latin1', 0, buf.length - 2);
+  return line.startsWith('CONNECT ') ? `CONNECT ${redactConnectJson(line.slice(8))}` : line;
 }
 
 function describeInterest(op: InterestOp): string {

@@ -19,6 +19,8 @@ export interface DialerSettings {
   explicit: boolean;
   connectRetries: number; // implicit routes: retries after the first failure
   connectBackoff: boolean;
+  /** Implicit routes: the gossip said the peer requires auth, so our cluster credentials go along. */
+  sendClusterAuth?: boolean;
 }
 
 export class RouteDialer {
@@ -42,6 +44,10 @@ export class RouteDialer {
 
   get explicit(): boolean {
     return this.settings.explicit;
+  }
+
+  get sendClusterAuth(): boolean {
+    return this.settings.sendClusterAuth === true;
   }
 
   start(delayMs = 0): void {
@@ -73,7 +79,14 @@ export class RouteDialer {
       this.failed(new Error(`address ${host || this.url.display}: missing port in address`));
       return;
     }
-    const socket = net.connect({ host, port, noDelay: true });
+    let socket: net.Socket;
+    try {
+      socket = net.connect({ host, port, noDelay: true });
+    } catch (err) {
+      // e.g. ERR_SOCKET_BAD_PORT: net.connect throws synchronously for some bad addresses.
+      this.failed(err as Error);
+      return;
+    }
     this.socket = socket;
     socket.setTimeout(ROUTE_DIAL_TIMEOUT_MS);
     const onError = (err: Error) => {

@@ -13,6 +13,7 @@ export class Keepalive {
   private timer: NodeJS.Timeout | undefined;
   private outstanding = 0;
   private pingSentAt = 0;
+  private stopped = false;
   /** Last measured round-trip time in ms (undefined until the first PONG). */
   rttMs: number | undefined;
 
@@ -42,6 +43,7 @@ export class Keepalive {
     this.outstanding++;
     this.pingSentAt = performance.now();
     this.hooks.sendPing();
+    if (this.stopped) return; // sending may have closed the connection
     this.schedule(Math.min(this.intervalMs, MAX_ROUTE_PING_INTERVAL_MS));
   };
 
@@ -52,6 +54,7 @@ export class Keepalive {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -55,6 +55,8 @@ export class RouteManager implements ConnectionOwner {
   private readonly listener: RouteListener;
   private readonly peers = new Map<string, RoutePeer>();
   private readonly connections = new Set<RouteConnection>();
+  /** Every socket until its 'close' (a closed connection's socket may still be draining). */
+  private readonly sockets = new Set<net.Socket>();
   private readonly dialers = new Map<string, RouteDialer>(); // key: host:port
   /** Dialer whose connection was closed as a duplicate, waiting for that peer to go. */
   private readonly attached = new Map<string, RouteDialer[]>(); // key: server_id
@@ -130,18 +132,24 @@ export class RouteManager implements ConnectionOwner {
       socket.destroy();
       return;
     }
+    this.track(socket);
     const conn = new RouteConnection(socket, false, this, this.settings(true), this.log);
     this.connections.add(conn);
     conn.start();
   }
 
-  private solicit(url: RouteUrl, explicit: boolean): RouteDialer | undefined {
+  private track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  private solicit(url: RouteUrl, explicit: boolean, sendClusterAuth = false): RouteDialer | undefined {
     const key = hostPort(url.host, url.port);
     if (this.dialers.has(key)) return undefined;
     const c = this.options.cluster;
     const dialer = new RouteDialer(
       url,
-      { explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff },
+      { explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth },
       this.log,
       (socket, d) => this.dialed(socket, d),
       (d) => this.dialers.delete(hostPort(d.url.host, d.url.port)),
@@ -156,11 +164,15 @@ export class RouteManager implements ConnectionOwner {
       socket.destroy();
       return;
     }
-    // Explicit routes carry their own credentials; discovered ones use our cluster authorization.
+    // Explicit routes carry their own credentials; a discovered one gets our cluster authorization
+    // only when its gossip said it requires auth (as nats-server does): our password never goes
+    // to an address a peer merely named.
+    const authz = this.options.cluster.authorization;
     const creds = dialer.explicit
       ? { user: dialer.url.user, password: dialer.url.password }
-      : { user: this.options.cluster.authorization?.user, password: this.options.cluster.authorization?.password };
+      : dialer.sendClusterAuth && authz ? { user: authz.user, password: authz.password } : {};
     const settings = { ...this.settings(false), localConnect: buildLocalConnect(this.identity, this.options, creds) };
+    this.track(socket);
     const conn = new RouteConnection(socket, true, this, settings, this.log, dialer.url.display);
     this.connections.add(conn);
     this.dialerOf.set(conn, dialer);
@@ -343,7 +355,7 @@ export class RouteManager implements ConnectionOwner {
       if (r.host === url.host && r.port === url.port) return; // configured: its own dialer handles it
     }
     this.log.debug(`Gossiped route to ${url.display} (${info.server_id}) via "${via.name}"`);
-    this.solicit(url, false);
+    this.solicit(url, false, info.auth_required === true);
   }
 
   // ── inspection and shutdown ────────────────────────────────────────
@@ -394,15 +406,21 @@ export class RouteManager implements ConnectionOwner {
     for (const list of this.attached.values()) for (const d of list) d.stop();
     this.dialers.clear();
     this.attached.clear();
-    const closedAll = [...this.connections].map(
+    const conns = [...this.connections];
+    const closedAll = conns.map(
       (c) => new Promise<void>((resolve) => {
         if (c.socket.destroyed) return resolve();
         c.socket.once('close', () => resolve());
         c.close('Server Shutdown', undefined);
       }),
     );
+    // Peers get a moment to read our close; whatever is still open after that is destroyed, so
+    // shutdown never waits on a peer.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closedAll), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    for (const socket of this.sockets) socket.destroy();
     await this.listener.close();
-    await Promise.race([Promise.all(closedAll), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 }
 
@@ -423,6 +441,7 @@ function gossipUrl(info: RouteInfo): RouteUrl | undefined {
       return undefined;
     }
   }
-  if (!host || !port) return undefined;
+  // A gossiped address is peer input: anything that is not a real port is ignored.
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   return { display: `nats-route://${hostPort(host, port)}`, protocol: 'nats-route:', host, port };
 }

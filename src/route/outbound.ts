@@ -41,11 +41,13 @@ export class OutboundQueue {
   /**
    * Queues protocol control traffic (INFO, PING, RS±…). Control lines are never dropped
    * because dropping them would corrupt interest state; past twice the bound the
-   * connection is given up (it reconnects and resynchronises).
+   * connection is given up (it reconnects and resynchronises). The interest snapshot sent
+   * once at registration is exempt (`bounded` false): it is finite, and refusing it would
+   * make a large site unable to register at all.
    */
-  control(buf: Buffer): void {
+  control(buf: Buffer, bounded = true): void {
     if (this.closed) return;
-    if (this.pending + buf.length > this.maxPending * 2) {
+    if (bounded && this.pending + buf.length > this.maxPending * 2) {
       this.onOverflow(this.pending);
       return;
     }

@@ -12,6 +12,8 @@ export type PeerKind = 'server' | 'proxy';
 
 export class RoutePeer {
   readonly interest = new InterestTable();
+  /** Peers without lnocu only: wire key → the aggregate entries that share it. */
+  private readonly collapsed = new Map<string, Map<string, AggregateDelta>>();
   readonly connectedAt = Date.now();
 
   constructor(
@@ -31,15 +33,45 @@ export class RoutePeer {
   }
 
   /**
-   * Advertises one interest change. A peer without `lnoc` gets leafnode-origin interest as
+   * Advertises one interest change (`bulk`: part of the snapshot sent at registration, exempt
+   * from the control-traffic bound). A peer without `lnoc` gets leafnode-origin interest as
    * plain RS± (nats-server falls back the same way); LS- carries the origin only with `lnocu`.
    */
-  sendInterest(d: AggregateDelta): void {
+  sendInterest(d: AggregateDelta, bulk = false): void {
+    if (this.info.lnocu === true) {
+      this.writeInterest(d, bulk);
+      return;
+    }
+    // Without lnocu a server keys route interest by (account, subject, queue) only, whether it
+    // came as RS or as LS from any origin: contributions that collapse onto one key are counted
+    // here so that the first adds it, the last removes it, and a queue carries the summed weight.
+    const wireKey = `${d.account} ${d.subject} ${d.queue ?? ''}`;
+    const contributor = `${d.leaf ? 'L' : 'R'} ${d.origin ?? ''}`;
+    let group = this.collapsed.get(wireKey);
+    if (d.add) {
+      const first = group === undefined;
+      group ??= new Map();
+      this.collapsed.set(wireKey, group);
+      group.set(contributor, d);
+      if (first) this.writeInterest(d, bulk);
+      else if (d.queue !== undefined) this.writeInterest(collapsedQueue(group), bulk);
+      return;
+    }
+    if (!group?.delete(contributor)) return;
+    if (group.size === 0) {
+      this.collapsed.delete(wireKey);
+      this.writeInterest(d, bulk);
+    } else if (d.queue !== undefined) {
+      this.writeInterest(collapsedQueue(group), bulk);
+    }
+  }
+
+  private writeInterest(d: AggregateDelta, bulk: boolean): void {
     const op: InterestOp = { add: d.add, leaf: d.leaf && this.info.lnoc === true, account: d.account, subject: d.subject };
     if (d.queue !== undefined) op.queue = d.queue;
     if (d.weight !== undefined) op.weight = d.weight;
     if (d.origin !== undefined) op.origin = d.origin;
-    this.main.sendControl(encodeInterest(op, false, this.info.lnocu === true));
+    this.main.sendControl(encodeInterest(op, false, this.info.lnocu === true), !bulk);
   }
 
   /**
@@ -76,4 +108,12 @@ export class RoutePeer {
     }
     return this.main.sendMessage(messageBuffers(line, data), line.length + data.length + 4);
   }
+}
+
+/** The add to send for a collapsed queue key: the first contributor's form, the summed weight. */
+function collapsedQueue(group: Map<string, AggregateDelta>): AggregateDelta {
+  let weight = 0;
+  for (const d of group.values()) weight += d.weight ?? 1;
+  const first = group.values().next().value as AggregateDelta;
+  return { ...first, add: true, weight };
 }

@@ -36,7 +36,9 @@ function garbage(): string {
     () => `RMSG $G ${subject()} ${pick(['', 'rep', '+ rep q', '| q', '? q'])} ${size}\r\n${'z'.repeat(int(8))}\r\n`,
     () => `HMSG $G ${subject()} ${size} ${size}\r\nNATS/1.0\r\n\r\n\r\n`,
     () => `LMSG o $G ${subject()} 0 ${size}\r\nxx\r\n`,
-    () => `INFO ${pick(['{', '{"server_id":5}', '{"server_id":"NZ","port":"1"}', 'null', '[]', '{"route_acc_add_reqid":"r","route_account":"A"}', '{"server_id":"NOTHER","ip":"nats-route://127.0.0.1:1/"}'])}\r\n`,
+    () => `INFO ${pick(['{', '{"server_id":5}', '{"server_id":"NZ","port":"1"}', 'null', '[]', '{"route_acc_add_reqid":"r","route_account":"A"}', '{"server_id":"NOTHER","ip":"nats-route://127.0.0.1:1/"}',
+      '{"server_id":"NBADPORT","host":"127.0.0.1","port":70000}', '{"server_id":"NNEGPORT","host":"127.0.0.1","port":-5}',
+      '{"server_id":"NIPNOPORT","ip":"nats-route://h/","port":70000}', '{"server_id":"NFLOAT","host":"127.0.0.1","port":1.5}'])}\r\n`,
     () => `CONNECT {"cluster":"c1"}\r\n`,
     () => pick(['PING\r\n', 'PONG\r\n', '+OK\r\n', 'A+ acc\r\n', 'SUB x 1\r\n', 'UNSUB 1\r\n', 'PUB x 1\r\nq\r\n']),
     () => `-ERR 'boom'\r\n`,
@@ -58,7 +60,7 @@ t.test('fuzzed peers cannot crash the daemon or disturb healthy peers', async (t
   const open = (): net.Socket => {
     const s = net.connect(port, '127.0.0.1');
     s.on('error', () => {});
-    t.teardown(() => s.destroy());
+    t.teardown(() => { s.destroy(); });
     return s;
   };
 

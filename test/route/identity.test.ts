@@ -69,3 +69,56 @@ t.test('trace level logs protocol lines in nats-server form, never a password', 
   t.ok(logs.some((l) => /<<- \[PING\]/.test(l)));
   t.notOk(logs.some((l) => l.includes('pw-secret-1')), 'the password appears nowhere in the log');
 });
+
+t.test('a CONNECT that does not parse, or spells the key oddly, never puts the password in the log', async (t) => {
+  const p = await startProxy(t, `cluster { name: c1, listen: "127.0.0.1:-1" }\n`, { level: 'trace' });
+  for (const connect of ['CONNECT {"user":"u","pass":pw-secret-2}\r\n', 'CONNECT {"user":"u","PASS":"pw-secret-2","cluster":"c1"}\r\n',
+    'CONNECT {"user":"u","p\\u0061ss":"pw-secret-2","cluster":"c1"}\r\n', 'CONNECT {"user":"u","pass":12345678,"cluster":"c1"}\r\n']) {
+    const sock = net.connect(p.port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.write(connect + 'PING\r\n');
+    await new Promise((r) => setTimeout(r, 50).unref());
+    sock.destroy();
+  }
+  await p.waitForLog(/not valid JSON/);
+  t.notOk(p.logs().some((l) => l.includes('pw-secret-2') || l.includes('12345678')), 'no password in any log line');
+  t.ok(p.logs().some((l) => /<<- \[CONNECT .*"PASS":"\[REDACTED\]"/.test(l)), 'odd letter case redacted too');
+});
+
+t.test('our cluster credentials go to a gossiped route only when it says auth_required', async (t) => {
+  const p = await startProxy(t, `cluster { name: c1, listen: "127.0.0.1:-1", authorization { user: ru, password: "cluster-pw-3" } }\n`);
+  // Two fake servers that record the CONNECT they get from the proxy.
+  const connects = new Map<number, string>();
+  const fake = async () => {
+    const srv = net.createServer((sock) => {
+      sock.on('data', (b) => {
+        const m = /CONNECT (\{.*\})\r\n/.exec(b.toString());
+        if (m) connects.set((srv.address() as net.AddressInfo).port, m[1]!);
+        sock.destroy();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    t.teardown(() => srv.close());
+    return (srv.address() as net.AddressInfo).port;
+  };
+  const open = await fake();
+  const guarded = await fake();
+  const peer = net.connect(p.port, '127.0.0.1');
+  t.teardown(() => peer.destroy());
+  peer.on('error', () => {});
+  peer.write('CONNECT {"user":"ru","pass":"cluster-pw-3","cluster":"c1"}\r\n'
+    + 'INFO {"server_id":"NGOSSIPER","server_name":"g","port":1,"cluster":"c1","headers":true}\r\n'
+    + `INFO {"server_id":"NOPEN","host":"127.0.0.1","port":${open},"cluster":"c1"}\r\n`
+    + `INFO {"server_id":"NGUARDED","host":"127.0.0.1","port":${guarded},"cluster":"c1","auth_required":true}\r\n`);
+  await waitFor(() => connects.size === 2, { what: 'both gossiped routes dialed' });
+  const o = JSON.parse(connects.get(open)!);
+  const g = JSON.parse(connects.get(guarded)!);
+  t.notOk('user' in o || 'pass' in o, 'no credentials to a route that did not ask');
+  t.equal(g.user, 'ru');
+  t.equal(g.pass, 'cluster-pw-3', 'credentials where auth is required');
+});
+
+t.test('cluster.tls configured: the daemon refuses to run routes in plaintext', async (t) => {
+  await t.rejects(startProxy(undefined, `cluster { name: c1, listen: "127.0.0.1:-1", tls {} }\n`),
+    { code: 'ERR_CONFIG_INVALID', message: /route TLS is not implemented/ });
+});
