@@ -5,6 +5,16 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { LocatedError } from './parser.js';
 import type { ConfMap, ConfValue, SourcePos } from './tree.js';
 
+// Aliases are expanded into copies, so a few bytes of nested aliases ("billion laughs") could
+// make billions of values. Ordinary configs use a handful of aliases on small anchors.
+export const MAX_ALIAS_EXPANSIONS = 1000;
+export const MAX_ALIASED_VALUES = 100_000;
+
+interface Budget {
+  aliases: number; // alias resolutions so far, nested ones included
+  aliased: number; // values produced inside alias expansions so far
+}
+
 export function parseYamlOrJson(text: string, file: string): ConfMap {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, intAsBigInt: true, prettyErrors: false });
@@ -23,18 +33,28 @@ export function parseYamlOrJson(text: string, file: string): ConfMap {
   if (root === null || (isScalar(root) && root.value === null)) {
     return { type: 'map', entries: new Map(), pos: { file, line: 1, column: 1 } };
   }
-  const v = convert(root, doc, posAt, 0);
+  const v = convert(root, doc, posAt, 0, { aliases: 0, aliased: 0 }, null);
   if (v.type !== 'map') throw new LocatedError(v.pos, 'the top level of the configuration must be a map');
   return v;
 }
 
-function convert(node: Node, doc: Document, posAt: (o: number) => SourcePos, depth: number): ConfValue {
+/** aliasPos: the outermost alias being expanded (where a bomb is reported), null outside aliases. */
+function convert(
+  node: Node, doc: Document, posAt: (o: number) => SourcePos, depth: number, budget: Budget,
+  aliasPos: SourcePos | null,
+): ConfValue {
   const pos = posAt(node.range?.[0] ?? 0);
   if (depth > 100) throw new LocatedError(pos, 'configuration nested too deeply');
+  if (aliasPos && ++budget.aliased > MAX_ALIASED_VALUES) {
+    throw new LocatedError(aliasPos, `alias expansions produce too many values (more than ${MAX_ALIASED_VALUES}): YAML alias bombs are refused`);
+  }
   if (isAlias(node)) {
+    if (++budget.aliases > MAX_ALIAS_EXPANSIONS) {
+      throw new LocatedError(aliasPos ?? pos, `too many alias expansions (more than ${MAX_ALIAS_EXPANSIONS}): YAML alias bombs are refused`);
+    }
     const target = node.resolve(doc);
     if (!target) throw new LocatedError(pos, `unresolved alias '${node.source}'`);
-    return { ...convert(target, doc, posAt, depth + 1), pos } as ConfValue;
+    return { ...convert(target, doc, posAt, depth + 1, budget, aliasPos ?? pos), pos } as ConfValue;
   }
   if (isMap(node)) {
     const out: ConfMap = { type: 'map', entries: new Map(), pos };
@@ -47,12 +67,12 @@ function convert(node: Node, doc: Document, posAt: (o: number) => SourcePos, dep
       const key = String(k.value);
       const vnode = pair.value as Node | null;
       if (!vnode) throw new LocatedError(kpos, `key '${key}' has no value`);
-      out.entries.set(key, { key, keyPos: kpos, value: convert(vnode, doc, posAt, depth + 1), usedAsVariable: false });
+      out.entries.set(key, { key, keyPos: kpos, value: convert(vnode, doc, posAt, depth + 1, budget, aliasPos), usedAsVariable: false });
     }
     return out;
   }
   if (isSeq(node)) {
-    return { type: 'array', items: node.items.map((n) => convert(n as Node, doc, posAt, depth + 1)), pos };
+    return { type: 'array', items: node.items.map((n) => convert(n as Node, doc, posAt, depth + 1, budget, aliasPos)), pos };
   }
   if (isScalar(node)) {
     const v = node.value;
