@@ -146,13 +146,30 @@ export function isValidSubject(subject: string): boolean {
   return true;
 }
 
-// %+v of a value, for the "Expected permissions to be a map/struct" message.
-function goPlusV(v: ConfValue): string {
-  switch (v.type) {
-    case 'string': return v.value;
-    case 'int': case 'bool': return String(v.value);
-    case 'float': return goFloatV(v.value);
-    case 'array': return `[${v.items.map(goPlusV).join(' ')}]`;
-    default: return goTypeName(v);
-  }
+/** Longest %+v shown in a message; variables share arrays, so the full text can be exponential. */
+export const MAX_SHOWN_VALUE = 256;
+
+// %+v of a value, for the "Expected permissions to be a map/struct" message, cut after
+// MAX_SHOWN_VALUE characters with "...". Stops walking as soon as the budget is spent.
+export function goPlusV(v: ConfValue): string {
+  let out = '';
+  const full = (): boolean => out.length > MAX_SHOWN_VALUE;
+  const walk = (x: ConfValue): void => {
+    switch (x.type) {
+      case 'string': out += x.value; break;
+      case 'int': case 'bool': out += String(x.value); break;
+      case 'float': out += goFloatV(x.value); break;
+      case 'array':
+        out += '[';
+        for (let i = 0; i < x.items.length && !full(); i++) {
+          if (i > 0) out += ' ';
+          walk(x.items[i]!);
+        }
+        out += ']';
+        break;
+      default: out += goTypeName(x);
+    }
+  };
+  walk(v);
+  return full() ? `${out.slice(0, MAX_SHOWN_VALUE)}...` : out;
 }

@@ -4,7 +4,8 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
+import { buildOptions, formatIssue } from '../../src/config/build.js';
 import { ProxyError } from '../../src/errors.js';
 
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'nrp-hardening-'));
@@ -68,4 +69,45 @@ t.test('YAML: ordinary aliases still work', async (t) => {
   const imp = perms.entries.get('import')!.value;
   t.same(imp.type === 'array' ? imp.items.map((i) => i.type === 'string' && i.value) : imp, ['a.>', 'b.*']);
   t.same(imp.pos, { file: f, line: 5, column: 13 }, 'the alias keeps its own position');
+});
+
+/** Parses and builds NATS-language text; every error and warning as printed. */
+function build(text: string) {
+  const r = buildOptions(parseConfigText(text, 'f.conf', { env: {} }), {}, { configFile: 'f.conf' });
+  return { options: r.options, errors: r.errors.map(formatIssue), warnings: r.warnings.map(formatIssue) };
+}
+
+/** `a0 = [1 ×10 ]`, `aN = [$aN-1 ×10 ]`: a few hundred bytes naming 10^(n+1) values. */
+function sharedArrays(n: number): string {
+  const lines = [`a0 = [${Array(10).fill('1').join(',')} ]`];
+  for (let i = 1; i <= n; i++) lines.push(`a${i} = [${Array(10).fill(`$a${i - 1}`).join(',')} ]`);
+  return lines.join('\n') + '\n';
+}
+
+t.test('permissions given a huge shared array: a short message, fast', async (t) => {
+  let r: ReturnType<typeof build> | undefined;
+  const { err, ms } = timed(() => { r = build(`${sharedArrays(8)}cluster { port: 6222, permissions: $a8 }\n`); });
+  t.equal(err, undefined);
+  t.equal(r!.errors.length, 1);
+  const msg = r!.errors[0]!;
+  t.ok(msg.startsWith('f.conf:10:23: Expected permissions to be a map/struct, got [[[[[[[[[1 1 1 1 1 1 1 1 1 1] [1 1'), msg.slice(0, 120));
+  t.ok(msg.endsWith('...'), 'cut with ...');
+  t.ok(msg.length < 320, `short (${msg.length} chars)`);
+  t.ok(ms < 500, `fast (${ms.toFixed(0)} ms)`);
+});
+
+t.test('permissions given a short array: shown whole, as nats-server does', async (t) => {
+  const r = build('cluster { port: 6222, permissions: [a, 1, [2.5, true] ] }\n');
+  t.same(r.errors, ['f.conf:1:23: Expected permissions to be a map/struct, got [a 1 [2.5 true]]']);
+});
+
+t.test('shared arrays elsewhere in cluster {}: errors stay few and fast', async (t) => {
+  for (const key of ['routes', 'accounts', 'compression', 'tls', 'authorization']) {
+    let r: ReturnType<typeof build> | undefined;
+    const { err, ms } = timed(() => { r = build(`${sharedArrays(8)}cluster { port: 6222, ${key}: $a8 }\n`); });
+    t.equal(err, undefined, key);
+    t.ok(r!.errors.length >= 1 && r!.errors.length <= 10, `${key}: ${r!.errors.length} errors`);
+    t.ok(r!.errors.every((e) => e.length < 400), `${key}: short messages`);
+    t.ok(ms < 500, `${key}: fast (${ms.toFixed(0)} ms)`);
+  }
 });
