@@ -160,6 +160,11 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+// `-t … | head` may close our output early: that ends the program quietly, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? (process.exitCode ?? 0) : 1));
+}
+
 main(process.argv.slice(2)).then(
   (code) => { if (code !== 0) process.exitCode = code; },
   (err: unknown) => {

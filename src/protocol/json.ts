@@ -169,7 +169,8 @@ function decodeObject(src: Record<string, unknown>, fields: Record<string, Kind>
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(src)) {
     const v = src[key];
-    const name = fields[key] !== undefined ? key : index.get(key.toLowerCase());
+    // hasOwn: a key such as "constructor" must not find Object.prototype's member.
+    const name = Object.hasOwn(fields, key) ? key : index.get(key.toLowerCase());
     if (name === undefined) {
       if (key === '__proto__') continue; // would replace the prototype
       out[key] = v; // unknown to Go: ignored there, kept here

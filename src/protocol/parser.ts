@@ -10,6 +10,11 @@ import type { InterestOp, RoutedMessage, RouteParserHandler } from './types.js';
 export interface RouteParserOptions {
   /** Longest accepted argument part of a control line (nats-server: 16 × max_control_line). */
   maxControlLine?: number;
+  /**
+   * Largest routed message (headers + payload) kept; a larger one is skipped without being
+   * buffered and reported with onOversize. Unlimited by default (nats-server sets no limit).
+   */
+  maxPayload?: number;
 }
 
 export const DEFAULT_MAX_CONTROL_LINE = 65536;
@@ -107,6 +112,7 @@ export class RouteParser {
 
   private readonly handler: RouteParserHandler;
   private readonly maxControlLine: number;
+  private readonly maxPayload: number;
   private dead = false;
   private stopRequested = false;
   private remainder: Buffer | undefined = undefined;
@@ -119,6 +125,12 @@ export class RouteParser {
   private lineLen = 0;
   private lineVerbChecked = false;
   private lineVerbEnd = 0;
+  // Whitespace between the verb and the arguments of a pending line: not part of the limit
+  // (as for a complete line), counted incrementally so every chunking gives the same verdict.
+  private lineWs = 0;
+  private lineArgsSeen = false;
+  private lineScanIdx = 0;
+  private lineScanOff = 0;
 
   // Pending payload: `need` = size + CRLF; `have` = bytes of it already consumed.
   private need = 0;
@@ -145,6 +157,7 @@ export class RouteParser {
   constructor(handler: RouteParserHandler, opts?: RouteParserOptions) {
     this.handler = handler;
     this.maxControlLine = opts?.maxControlLine ?? DEFAULT_MAX_CONTROL_LINE;
+    this.maxPayload = opts?.maxPayload ?? Infinity;
   }
 
   /** Ask parse() to return right after the frame being handled (call it from a handler callback). */
@@ -206,6 +219,10 @@ export class RouteParser {
           this.linePieces = [];
           this.lineLen = 0;
           this.lineVerbChecked = false;
+          this.lineWs = 0;
+          this.lineArgsSeen = false;
+          this.lineScanIdx = 0;
+          this.lineScanOff = 0;
           this.addLinePiece(chunk.subarray(pos));
           return;
         }
@@ -287,6 +304,13 @@ export class RouteParser {
     this.handler.onMessage(msg);
   }
 
+  /** A routed message's payload: kept, or skipped unbuffered when over maxPayload. */
+  private startMessagePayload(size: number): void {
+    const skip = size > this.maxPayload;
+    if (skip) this.handler.onOversize?.(this.mVerb, size);
+    this.startPayload(size, skip);
+  }
+
   private startPayload(size: number, skip: boolean): void {
     this.size = size;
     this.need = size + 2;
@@ -324,12 +348,36 @@ export class RouteParser {
         this.lineVerbEnd = this.vEnd;
       }
     }
-    // Bound memory for a line that never ends. Allow one separator and a CR beyond the limit,
-    // so this never fires for a line the complete-line check would accept.
-    if (this.lineVerbChecked && this.lineLen - this.lineVerbEnd - 2 > this.maxControlLine) {
+    // Bound memory for a line that never ends. The arguments so far may end with the CR of a
+    // CRLF still to come, so one byte over is not yet a verdict: this never fires for a line
+    // the complete-line check would accept, wherever the chunks were cut.
+    if (this.lineVerbChecked) {
+      if (!this.lineArgsSeen) this.scanLeadingWs();
+      const args = this.lineLen - this.lineVerbEnd - this.lineWs;
+      // A flood of blanks is bounded too (Go skips them unbuffered; we cannot).
+      if (args - 1 > this.maxControlLine || this.lineWs > this.maxControlLine) {
+        this.violation(ERR_MAX_CONTROL_LINE, `control line of more than ${this.maxControlLine} bytes`);
+      }
+    } else if (this.lineLen > this.maxControlLine + VERB_PROBE) {
       this.violation(ERR_MAX_CONTROL_LINE, `control line of more than ${this.maxControlLine} bytes`);
-    } else if (!this.lineVerbChecked && this.lineLen > this.maxControlLine + VERB_PROBE) {
-      this.violation(ERR_MAX_CONTROL_LINE, `control line of more than ${this.maxControlLine} bytes`);
+    }
+  }
+
+  /** Counts the blanks after the verb of the pending line, resuming where the last call stopped. */
+  private scanLeadingWs(): void {
+    const pieces = this.linePieces!;
+    for (let i = this.lineScanIdx; i < pieces.length; i++) {
+      const p = pieces[i]!;
+      // Line offset of this piece is lineScanOff; blanks start at lineVerbEnd + lineWs.
+      for (let j = Math.max(0, this.lineVerbEnd + this.lineWs - this.lineScanOff); j < p.length; j++) {
+        if (!isWs(p[j]!)) {
+          this.lineArgsSeen = true;
+          return;
+        }
+        this.lineWs++;
+      }
+      this.lineScanOff += p.length;
+      this.lineScanIdx = i + 1;
     }
   }
 
@@ -685,7 +733,7 @@ export class RouteParser {
       return;
     }
     this.setMessage('RMSG', b, s, end, undefined, this.logicalTok(b, 0, ins), this.logicalTok(b, 1, ins), reply, queues, 0);
-    this.startPayload(size, false);
+    this.startMessagePayload(size);
   }
 
   /**
@@ -722,7 +770,7 @@ export class RouteParser {
     if (!this.checkSizes(fn, b, a, end, hdr, size, ins)) return;
     const origin = o ? this.logicalTok(b, 0, ins) : undefined;
     this.setMessage(verb, b, s, end, origin, this.logicalTok(b, o, ins), this.logicalTok(b, o + 1, ins), reply, queues, hdr);
-    this.startPayload(size, false);
+    this.startMessagePayload(size);
   }
 
   private checkSizes(fn: string, b: Buffer, a: number, end: number, hdr: number, size: number, ins: number): boolean {

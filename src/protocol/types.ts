@@ -106,4 +106,6 @@ export interface RouteParserHandler {
   onInterest(op: InterestOp): void;
   onMessage(msg: RoutedMessage): void;
   onViolation(v: ProtocolViolation): void; // parsing stops; the connection closes
+  /** A routed message larger than the parser's maxPayload was skipped (the connection goes on). */
+  onOversize?(verb: RoutedMessage['verb'], size: number): void;
 }

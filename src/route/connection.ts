@@ -48,6 +48,8 @@ export interface ConnectionSettings {
 }
 
 export interface ConnectionStats {
+  /** Messages skipped because they were larger than max_pending. */
+  msgsOversize: number;
   msgsIn: number;
   bytesIn: number;
   msgsOut: number;
@@ -66,7 +68,7 @@ export class RouteConnection implements RouteParserHandler {
   /** Dialer-only: set when the peer must not be dialed again (self route, pinned to no-pool…). */
   noReconnect = false;
   closeReason: string | undefined;
-  readonly stats: ConnectionStats = { msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0 };
+  readonly stats: ConnectionStats = { msgsOversize: 0, msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0 };
 
   private readonly parser: RouteParser;
   readonly out: OutboundQueue;
@@ -92,7 +94,9 @@ export class RouteConnection implements RouteParserHandler {
     readonly url?: string,
   ) {
     this.tracing = log.isLevelEnabled('trace');
-    this.parser = new RouteParser(this);
+    // A message larger than max_pending could never be queued for any peer: it is skipped
+    // without being buffered, so a peer cannot make us hold up to 1 GB per connection.
+    this.parser = new RouteParser(this, { maxPayload: settings.maxPending });
     this.out = new OutboundQueue(
       socket,
       settings.maxPending,
@@ -293,6 +297,11 @@ export class RouteConnection implements RouteParserHandler {
     this.stats.msgsIn++;
     if (this.state !== 'registered') return;
     this.owner.message(this, msg);
+  }
+
+  onOversize(verb: RoutedMessage['verb'], size: number): void {
+    this.stats.msgsOversize++;
+    this.log.warn(`${this.label} - ${verb} of ${size} bytes dropped: larger than max_pending (${this.settings.maxPending})`);
   }
 
   onViolation(v: ProtocolViolation): void {

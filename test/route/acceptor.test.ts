@@ -107,3 +107,12 @@ cluster { name: c1, listen: "127.0.0.1:-1", ping_interval: "100ms", ping_max: 2 
     await p2.waitForLog(/Stale Connection/);
   });
 });
+
+t.test('a message larger than max_pending is dropped and counted; the route stays up', async (t) => {
+  const p = await startProxy(t, `cluster { name: c1, listen: "127.0.0.1:-1" }\nproxy { max_pending: 1KB }\n`);
+  const r = await exchange(p.port, connectLine({}) + infoLine({ server_id: 'NBIG' })
+    + `RMSG $G big 5000\r\n${'y'.repeat(5000)}\r\nPING\r\n`, 1500);
+  t.match(r.data, /PONG\r\n/, 'still answering after the oversized message');
+  t.notMatch(r.data, /-ERR/);
+  await p.waitForLog(/RMSG of 5000 bytes dropped: larger than max_pending \(1024\)/);
+});
