@@ -16,8 +16,8 @@ import { goTypeName } from './tree.js';
 import { IssueSink, type ConfigIssue } from './issues.js';
 import { goAtoi, goFloatF, goFloatV, goQuote, goQuoteList } from './go-text.js';
 import { formatGoDuration, nsToMs, parseGoDuration } from './duration.js';
-import { parseGoUrl, splitHostPort } from './go-url.js';
-import { parseRouteUrl, redactUrlText } from './route-url.js';
+import { parseGoUrlParts, splitHostPort } from './go-url.js';
+import { hasUrlPassword, parseRouteUrl, redactUrlReason, redactUrlText } from './route-url.js';
 import { normalizeCompression, parseCompression, type CompressionSetting } from './compression-option.js';
 import { parseRouteTls } from './tls-option.js';
 import {
@@ -587,10 +587,17 @@ function overrideCluster(listenStr: string, c: RawCluster, sink: IssueSink): voi
     sink.error(undefined, msg);
     c.portTrouble = true;
   };
-  const r = parseGoUrl(s);
-  if ('error' in r) return fail(r.error.replace(goQuote(s), goQuote(redactUrlText(s))));
+  // Messages are built from the redacted text: with a password, Go's own quoting of the URL
+  // (cut at '#') or of pieces of it (`invalid port ":pa"`) could show password bytes.
+  const secret = hasUrlPassword(s);
+  const r = parseGoUrlParts(s);
+  if ('reason' in r) {
+    return fail(`parse ${goQuote(secret ? redactUrlText(s) : r.input)}: ${redactUrlReason(s, r.reason)}`);
+  }
   const hp = splitHostPort(r.url.host);
-  if ('error' in hp) return fail(hp.error);
+  if ('error' in hp) {
+    return fail(secret ? hp.error.replace(`address ${r.url.host}:`, `address in ${goQuote(redactUrlText(s))}:`) : hp.error);
+  }
   const port = wantsRandom ? -1 : hp.port === '' ? NaN : Number(hp.port);
   if (Number.isNaN(port)) return fail('unexpected EOF');
   if (!checkPortRange(port, undefined, sink)) { c.portTrouble = true; return; }

@@ -50,14 +50,23 @@ type Mode = 'host' | 'zone' | 'userPassword' | 'path' | 'fragment';
 
 /** net/url.Parse. The error text is Go's *url.Error: `parse "<url>": <reason>`. */
 export function parseGoUrl(raw: string): UrlResult {
+  const r = parseGoUrlParts(raw);
+  return 'reason' in r ? { error: `parse ${goQuote(r.input)}: ${r.reason}` } : r;
+}
+
+/**
+ * parseGoUrl with the *url.Error's parts apart: `input` is the text Go quotes (the URL
+ * without its #fragment, unless the fragment is what failed), so callers can redact it.
+ */
+export function parseGoUrlParts(raw: string): { url: GoUrl } | { input: string; reason: string } {
   const hash = raw.indexOf('#');
   const u = hash >= 0 ? raw.slice(0, hash) : raw;
   const frag = hash >= 0 ? raw.slice(hash + 1) : '';
   const r = parseNoFragment(u);
-  if ('error' in r) return { error: `parse ${goQuote(u)}: ${r.error}` };
+  if ('error' in r) return { input: u, reason: r.error };
   if (frag !== '') {
     const f = unescape(frag, 'fragment');
-    if ('error' in f) return { error: `parse ${goQuote(raw)}: ${f.error}` };
+    if ('error' in f) return { input: raw, reason: f.error };
     r.url.fragment = f.value;
   }
   return r;

@@ -9,19 +9,42 @@ import { hostnamePort, parseGoUrl } from './go-url.js';
 export const REDACTED = '[REDACTED]';
 
 /**
+ * Where the password of a URL text is, as [start, end) offsets, or undefined. The user info
+ * ends at the LAST '@' after '://' (not at the first '/', '?' or '#': a password may hold those)
+ * and the password starts after the first ':' following '://'. This may hide more than Go's
+ * url.Parse would call the password (a port, a path), never less.
+ */
+function passwordSpan(raw: string): [number, number] | undefined {
+  const sep = raw.indexOf('://');
+  const from = sep >= 0 ? sep + 3 : 0;
+  const at = raw.lastIndexOf('@');
+  if (at < from) return undefined;
+  const colon = raw.indexOf(':', from);
+  if (colon < 0 || colon > at) return undefined;
+  return [colon + 1, at];
+}
+
+/**
  * The URL text with the password of its user info replaced by [REDACTED]. Works on
  * malformed text too (error messages quote what the user wrote).
  */
 export function redactUrlText(raw: string): string {
-  const m = /^([^/?#]*?:\/\/)([^/?#]*)(.*)$/s.exec(raw);
-  if (!m) return raw;
-  const authority = m[2]!;
-  const at = authority.lastIndexOf('@');
-  if (at < 0) return raw;
-  const userinfo = authority.slice(0, at);
-  const colon = userinfo.indexOf(':');
-  if (colon < 0) return raw;
-  return `${m[1]}${userinfo.slice(0, colon + 1)}${REDACTED}${authority.slice(at)}${m[3]}`;
+  const span = passwordSpan(raw);
+  return span ? `${raw.slice(0, span[0])}${REDACTED}${raw.slice(span[1])}` : raw;
+}
+
+/** The URL text holds a password (or what could be one) that messages must not show. */
+export function hasUrlPassword(raw: string): boolean {
+  return passwordSpan(raw) !== undefined;
+}
+
+/**
+ * A Go reason about a URL (`invalid URL escape "%et"`, `invalid port ":pa" after host`), safe to
+ * print: when the URL has a password, the quoted fragments may be pieces of it, so they go.
+ */
+export function redactUrlReason(raw: string, reason: string): string {
+  if (!hasUrlPassword(raw)) return reason;
+  return reason.replace(/ ?"(?:[^"\\]|\\.)*"/g, '');
 }
 
 export type RouteUrlResult = { url: RouteUrl } | { error: string };

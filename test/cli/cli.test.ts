@@ -120,6 +120,27 @@ t.test('flags override the file', async (t) => {
   t.notOk(r.stdout.includes('FlagPass'));
 });
 
+t.test('passwords holding "/", "?", "#" or "%" never reach the output', async (t) => {
+  const cases: Array<[string, string[], string]> = [
+    ['--routes', ['--routes', 'nats://u:pa/ss@h:1', '--cluster', 'nats://127.0.0.1:7333'], 'pa/ss'],
+    ['--routes ?', ['--routes', 'nats://u:pa?ss@h:1', '--cluster', 'nats://127.0.0.1:7333'], 'pa?ss'],
+    ['--cluster bad port and #', ['--cluster', 'nats://u:s3cret@host:bad#x'], 's3cret'],
+    ['--cluster # in password', ['--cluster', 'nats://u:s3cr#et@host:1'], 's3cr'],
+    ['--cluster bad escape', ['--cluster', 'nats://u:s3cr%et@host:1'], '%et'],
+  ];
+  for (const [name, flags, secret] of cases) {
+    const r = cli('-t', '-c', 'config/route-proxy.conf', ...flags);
+    t.equal(r.code, 1, `${name}: refused`);
+    t.match(r.stderr, /\[REDACTED\]/, `${name}: the URL is shown redacted`);
+    t.notOk((r.stdout + r.stderr).includes(secret), `${name}: no ${secret} in ${r.stderr}`);
+  }
+  const f = tmpConf('hash-pass.conf', 'cluster {\n  port: 6222\n  routes: ["nats://u:s3cr#et@host:6222", "nats://u:s3cr#et@host:6222"]\n}\n');
+  const r = cli('-t', '-c', f);
+  t.equal(r.code, 1);
+  t.equal(r.stderr.split('\n').filter(Boolean).length, 2, 'the error and the duplicate warning');
+  t.notOk((r.stdout + r.stderr).includes('s3cr'), r.stderr);
+});
+
 t.test('start with an invalid config: exit 1, nothing started', async (t) => {
   const f = tmpConf('start-bad.conf', 'cluster {\n  name: x\n}\n');
   const r = cli('-c', f);

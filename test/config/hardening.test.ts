@@ -7,6 +7,7 @@ import path from 'node:path';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { buildOptions, formatIssue } from '../../src/config/build.js';
 import { ProxyError } from '../../src/errors.js';
+import { parseRouteUrl, redactUrlText } from '../../src/config/route-url.js';
 
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'nrp-hardening-'));
 
@@ -110,4 +111,41 @@ t.test('shared arrays elsewhere in cluster {}: errors stay few and fast', async 
     t.ok(r!.errors.every((e) => e.length < 400), `${key}: short messages`);
     t.ok(ms < 500, `${key}: fast (${ms.toFixed(0)} ms)`);
   }
+});
+
+t.test('redactUrlText: the user info ends at the last @, whatever the password holds', async (t) => {
+  t.equal(redactUrlText('nats://u:s3cr#et@host:6222'), 'nats://u:[REDACTED]@host:6222');
+  t.equal(redactUrlText('nats://u:pa/ss@h:1'), 'nats://u:[REDACTED]@h:1');
+  t.equal(redactUrlText('nats://u:pa?s@s@h:1/p'), 'nats://u:[REDACTED]@h:1/p');
+  t.equal(redactUrlText('nats://u@h:1'), 'nats://u@h:1', 'no password');
+  t.equal(redactUrlText('nats://h:1/a'), 'nats://h:1/a', 'no user info');
+  t.equal(redactUrlText('u:pw@h:1'), 'u:[REDACTED]@h:1', 'no "://": still hidden');
+  t.same(parseRouteUrl('nats://u:s3cr#et@host:6222'), { error: 'error parsing route url ["nats://u:[REDACTED]@host:6222"]' });
+});
+
+/** Every error and warning text of a build, joined, for "the secret is nowhere" checks. */
+const allText = (r: ReturnType<typeof build>) => [...r.errors, ...r.warnings].join('\n');
+
+t.test('route URLs in the file: no password bytes in errors or duplicate warnings', async (t) => {
+  for (const [u, secret] of [['nats://u:s3cr#et@host:6222', 's3cr'], ['nats://u:pa/ss@h:1', 'pa/ss'], ['nats://u:s3cr%et@host:1', 's3cr']]) {
+    const r = build(`cluster { port: 6222, routes: ["${u}", "${u}"] }\n`);
+    t.equal(r.errors.length, 1, u);
+    t.equal(r.warnings.length, 1, u);
+    t.notOk(allText(r).includes(secret), allText(r));
+    t.ok(r.warnings[0]!.includes('"nats://u:[REDACTED]@'), r.warnings[0]);
+  }
+});
+
+t.test('--routes and --cluster: no password bytes in messages', async (t) => {
+  const over = (ov: { routes?: string; cluster?: string }) => {
+    const r = buildOptions(parseConfigText('', 'f.conf', { env: {} }), ov);
+    return [...r.errors, ...r.warnings].map(formatIssue);
+  };
+  t.same(over({ cluster: 'nats://127.0.0.1:1', routes: 'nats://u:pa/ss@h:1' }), ['--routes: error parsing route url ["nats://u:[REDACTED]@h:1"]']);
+  t.same(over({ cluster: 'nats://u:s3cret@host:bad#x' }), ['parse "nats://u:[REDACTED]@host:bad#x": invalid port after host']);
+  t.same(over({ cluster: 'nats://u:s3cr#et@host:1' }), ['parse "nats://u:[REDACTED]@host:1": invalid port after host']);
+  t.same(over({ cluster: 'nats://u:s3cr%et@host:1' }), ['parse "nats://u:[REDACTED]@host:1": invalid URL escape']);
+  t.same(over({ cluster: 'nats://u:1:2/x@host:1' }), ['address in "nats://u:[REDACTED]@host:1": too many colons in address']);
+  t.same(over({ cluster: 'nats://h:bad' }), ['parse "nats://h:bad": invalid port ":bad" after host'], 'no password: Go\'s message as is');
+  t.same(over({ cluster: 'nats://h:1/%zz' }), ['parse "nats://h:1/%zz": invalid URL escape "%zz"'], 'no password: Go\'s message as is');
 });
