@@ -40,11 +40,22 @@ export function hasUrlPassword(raw: string): boolean {
 
 /**
  * A Go reason about a URL (`invalid URL escape "%et"`, `invalid port ":pa" after host`), safe to
- * print: when the URL has a password, the quoted fragments may be pieces of it, so they go.
+ * print: a quoted fragment that is, or may be, a piece of the password is dropped. Fragments
+ * found in the text only outside the password (`invalid port ":bad"` after the '@') stay.
  */
 export function redactUrlReason(raw: string, reason: string): string {
-  if (!hasUrlPassword(raw)) return reason;
-  return reason.replace(/ ?"(?:[^"\\]|\\.)*"/g, '');
+  const span = passwordSpan(raw);
+  if (!span) return reason;
+  const [start, end] = span;
+  const outsidePassword = (frag: string): boolean => {
+    if (frag === '') return true;
+    if (frag.includes('\\')) return false; // Go escaped it: cannot be located in the text
+    let i = raw.indexOf(frag);
+    if (i < 0) return false;
+    for (; i >= 0; i = raw.indexOf(frag, i + 1)) if (i < end && i + frag.length > start) return false;
+    return true;
+  };
+  return reason.replace(/ ?"((?:[^"\\]|\\.)*)"/g, (m, frag: string) => (outsidePassword(frag) ? m : ''));
 }
 
 export type RouteUrlResult = { url: RouteUrl } | { error: string };
