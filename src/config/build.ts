@@ -636,7 +636,8 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
   const c = raw.cluster;
   if (c.port === 0 && !c.portTrouble) sink.error(c.pos, CLUSTER_PORT_REQUIRED);
 
-  const systemAccount = raw.systemAccount ?? (raw.noSystemAccount ? '' : DEFAULT_SYSTEM_ACCOUNT);
+  // nats-server: an empty system_account is "not set" (the default applies), hence || and not ??.
+  const systemAccount = raw.systemAccount || (raw.noSystemAccount ? '' : DEFAULT_SYSTEM_ACCOUNT);
   const poolSize = c.poolSize === 0 ? DEFAULT_POOL_SIZE : c.poolSize;
   const accounts = [...c.accounts];
   if (poolSize > 0 && systemAccount !== '' && !accounts.includes(systemAccount)) accounts.push(systemAccount);

@@ -342,6 +342,15 @@ t.test('pool_size and accounts', async (t) => run(t, [
     name: 'no_system_account', text: `no_system_account: true\n${cl()}`,
     check: (c, o, t) => { t.same(c.accounts, []); t.equal(o.systemAccount, ''); },
   },
+  {
+    // nats-server: an empty system_account is "not set", so $SYS still applies.
+    name: 'empty system_account means $SYS', text: `system_account: ""\n${cl('accounts: [A]')}`,
+    check: (c, o, t) => { t.same(c.accounts, ['A', '$SYS']); t.equal(o.systemAccount, '$SYS'); },
+  },
+  {
+    name: 'empty system_account with no_system_account', text: `system_account: ""\nno_system_account: true\n${cl()}`,
+    check: (c, o, t) => { t.same(c.accounts, []); t.equal(o.systemAccount, ''); },
+  },
 ]));
 
 t.test('compression', async (t) => {
