@@ -692,7 +692,8 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
     accounts,
     compression,
     pingIntervalMs: nsToMs(pingNs),
-    pingMax: c.pingMax !== 0 ? c.pingMax : topPingMax,
+    // Cluster ping_interval, ping_max and write_deadline count only when > 0 (client.go).
+    pingMax: c.pingMax > 0 ? c.pingMax : topPingMax,
     writeDeadlineMs: nsToMs(c.writeDeadlineNs > 0n ? c.writeDeadlineNs : topWrite),
     writeTimeout: c.writeTimeout,
   };

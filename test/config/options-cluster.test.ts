@@ -409,6 +409,12 @@ t.test('ping_interval, ping_max, write_deadline, write_timeout', async (t) => ru
   { name: 'top-level ping_interval capped silently', text: `ping_interval: "5m"\n${cl()}`, check: (c, o, t) => t.equal(c.pingIntervalMs, 30000) },
   { name: 'ping_max', text: cl('ping_max: 5'), check: (c, o, t) => t.equal(c.pingMax, 5) },
   { name: 'top-level ping_max used', text: `ping_max: 7\n${cl()}`, check: (c, o, t) => t.equal(c.pingMax, 7) },
+  // nats-server takes the cluster value only when > 0 (client.go processPingTimer, initClient).
+  { name: 'ping_max 0 → top-level', text: `ping_max: 4\n${cl('ping_max: 0')}`, check: (c, o, t) => t.equal(c.pingMax, 4) },
+  { name: 'negative ping_max → top-level', text: `ping_max: 4\n${cl('ping_max: -1')}`, check: (c, o, t) => t.equal(c.pingMax, 4) },
+  { name: 'negative ping_max → default 2', text: cl('ping_max: -3'), check: (c, o, t) => t.equal(c.pingMax, 2) },
+  { name: 'negative ping_interval → top-level', text: `ping_interval: "20s"\n${cl('ping_interval: "-5s"')}`, check: (c, o, t) => t.equal(c.pingIntervalMs, 20000) },
+  { name: 'negative write_deadline → top-level', text: `write_deadline: "4s"\n${cl('write_deadline: "-1s"')}`, check: (c, o, t) => t.equal(c.writeDeadlineMs, 4000) },
   { name: 'ping_max wrong type', text: cl('ping_max: "5"'), errors: [`f.conf:3:3: ${IC('string', 'int64')}`] },
   { name: 'write_deadline', text: cl('write_deadline: "2s"'), check: (c, o, t) => t.equal(c.writeDeadlineMs, 2000) },
   {
