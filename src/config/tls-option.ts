@@ -79,6 +79,7 @@ export function parseRouteTls(entry: ConfEntry, sink: IssueSink): RouteTlsOption
   };
   try {
     parseKeys(v.entries, tc, entry.keyPos);
+    if (tc.timeoutMs === 0) tc.timeoutMs = 2000; // setBaselineOptions: 0 → TLS_TIMEOUT (auth then 3s)
   } catch (err) {
     if (err instanceof TlsError) {
       sink.error(err.pos, err.message);

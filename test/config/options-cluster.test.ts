@@ -156,6 +156,8 @@ t.test('authorization', async (t) => run(t, [
     check: (c, o, t) => t.equal(c.authorization?.password, '$2b$10$abcdefghijklmnopqrstuv'),
   },
   { name: 'default timeout 2s', text: cl('authorization { user: a, password: b }'), check: (c, o, t) => t.equal(c.authTimeoutMs, 2000) },
+  // setBaselineOptions: a 0 TLS timeout becomes 2s first, so the auth timeout is 3s.
+  { name: 'tls timeout 0 → 2s, auth 3s', text: cl('tls { timeout: 0 }'), check: (c, o, t) => { t.equal(c.tls?.timeoutMs, 2000); t.equal(c.authTimeoutMs, 3000); } },
   { name: 'default timeout with tls = tls timeout + 1s', text: cl('tls { timeout: 3 }'), check: (c, o, t) => { t.equal(c.authTimeoutMs, 4000); t.equal(c.tls?.timeoutMs, 3000); } },
   {
     name: 'high timeout warns', text: cl('authorization {', '  user: a', '  timeout: 61', '}'),
