@@ -22,6 +22,11 @@ interface Shared {
   env: Record<string, string | undefined>;
   /** Environment variables being expanded right now (cycle detection, shared with sub-parsers). */
   envRefs: Set<string>;
+  /**
+   * Each environment variable's parsed value, for the rest of this parse: re-parsing on every
+   * reference is exponential when variables reference each other ($A = [$B, $B], $B = [$C, $C]...).
+   */
+  envCache: Map<string, ConfValue>;
   /** Absolute paths of the files being parsed, outermost first (include cycle detection). */
   files: string[];
 }
@@ -111,6 +116,8 @@ class Parser {
     /** Directory that includes are joined to (nats-server: filepath.Dir(file)). */
     private readonly dir: string,
     private readonly shared: Shared,
+    /** Environment values: every position is the `$NAME` reference in the outermost file. */
+    private readonly fixedPos?: SourcePos,
   ) {
     this.lx = new Lexer(input);
     for (let i = 0; i < input.length; i++) if (input[i] === 0x0a) this.lineStarts.push(i + 1);
@@ -118,8 +125,13 @@ class Parser {
     this.ctxs.push({ kind: 'map', node: this.root, key: null });
   }
 
-  /** 1-based line and byte column of an offset. */
+  /** Where a value or error at this offset is reported. */
   posAt(offset: number): SourcePos {
+    return this.fixedPos ?? this.textPos(offset);
+  }
+
+  /** 1-based line and byte column of an offset in this text (messages quote these, like nats-server). */
+  textPos(offset: number): SourcePos {
     let lo = 0;
     let hi = this.lineStarts.length - 1;
     while (lo < hi) {
@@ -165,7 +177,7 @@ class Parser {
       case ItemType.Error: {
         let msg = it.val;
         if (it.quirk) {
-          const q = this.posAt(it.quirk.at);
+          const q = this.textPos(it.quirk.at);
           msg += ` (an integer directly before ']' is read as text by nats-server, see '${it.quirk.text}' at ` +
             `${q.line}:${q.column}; write '[1, 2 ]')`;
         }
@@ -218,7 +230,7 @@ class Parser {
         this.setValue({ type: 'datetime', value: num(parseDatetime), pos }, pos);
         return;
       case ItemType.Variable:
-        this.setValue(this.lookupVariable(it.val, pos), pos);
+        this.setValue(this.lookupVariable(it.val, pos, this.textPos(it.start).line), pos);
         return;
       case ItemType.Include:
         this.include(it.val, pos);
@@ -241,7 +253,7 @@ class Parser {
     c.key = null;
   }
 
-  private lookupVariable(name: string, pos: SourcePos): ConfValue {
+  private lookupVariable(name: string, pos: SourcePos, line: number): ConfValue {
     // An unquoted bcrypt hash ($2a$...) is a literal, not a reference. Only 2a is special-cased.
     if (name.startsWith('2a$')) return { type: 'string', value: '$' + name, pos };
     for (let i = this.ctxs.length - 1; i >= 0; i--) {
@@ -255,16 +267,21 @@ class Parser {
     }
     const refs = this.shared.envRefs;
     const couldNot = (inner: string): never =>
-      this.fail(pos, `variable reference for '${name}' on line ${pos.line} could not be parsed: ${inner}`);
+      this.fail(pos, `variable reference for '${name}' on line ${line} could not be parsed: ${inner}`);
     if (refs.has(name)) couldNot(`variable reference cycle for '${name}'`);
+    const cached = this.shared.envCache.get(name);
+    if (cached) return placeAt(cached, pos);
     const envValue = this.shared.env[name];
     if (envValue !== undefined) {
       refs.add(name);
       try {
         // nats-server parses the value as the config text `pk=<value>` so that it gets a type.
-        const sub = new Parser(Buffer.from(`pk=${envValue}`, 'utf8'), '', '.', this.shared);
+        const sub = new Parser(Buffer.from(`pk=${envValue}`, 'utf8'), '', '.', this.shared, this.fixedPos ?? pos);
         const found = sub.parse().entries.get('pk');
-        if (found) return relocate(found.value, pos);
+        if (found) {
+          this.shared.envCache.set(name, found.value);
+          return placeAt(found.value, pos);
+        }
       } catch (e) {
         if (e instanceof LocatedError) couldNot(e.reason);
         throw e;
@@ -272,7 +289,7 @@ class Parser {
         refs.delete(name);
       }
     }
-    return this.fail(pos, `variable reference for '${name}' on line ${pos.line} can not be found`);
+    return this.fail(pos, `variable reference for '${name}' on line ${line} can not be found`);
   }
 
   private include(p: string, pos: SourcePos): void {
@@ -306,6 +323,28 @@ class Parser {
   }
 }
 
+// Environment values up to this many nodes are copied per reference; bigger ones are shared.
+const RELOCATE_MAX_NODES = 1000;
+
+/**
+ * A cached environment value at a `$NAME` reference: a copy pointing at the reference when it is
+ * small, else (like file variables) the shared value with only its top position changed, its
+ * inner positions naming the first reference. Never walks more than RELOCATE_MAX_NODES nodes.
+ */
+function placeAt(v: ConfValue, pos: SourcePos): ConfValue {
+  return smallTree(v, { left: RELOCATE_MAX_NODES }) ? relocate(v, pos) : { ...v, pos } as ConfValue;
+}
+
+/** The value, as a tree, has at most budget.left nodes (stops counting past it). */
+function smallTree(v: ConfValue, budget: { left: number }): boolean {
+  if (--budget.left < 0) return false;
+  if (v.type === 'array') return v.items.every((x) => smallTree(x, budget));
+  if (v.type === 'map') {
+    for (const e of v.entries.values()) if (!smallTree(e.value, budget)) return false;
+  }
+  return true;
+}
+
 /** Copies a value parsed from an environment variable so that it points at the `$NAME` reference. */
 function relocate(v: ConfValue, pos: SourcePos): ConfValue {
   switch (v.type) {
@@ -327,6 +366,7 @@ export function parseNats(text: string | Buffer, file: string, opts: ParseOption
   const shared: Shared = {
     env: opts.env ?? process.env,
     envRefs: new Set(),
+    envCache: new Map(),
     files: file === '' ? [] : [path.resolve(file)],
   };
   return new Parser(input, file, path.dirname(file === '' ? '.' : file), shared).parse();

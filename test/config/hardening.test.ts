@@ -149,3 +149,32 @@ t.test('--routes and --cluster: no password bytes in messages', async (t) => {
   t.same(over({ cluster: 'nats://h:bad' }), ['parse "nats://h:bad": invalid port ":bad" after host'], 'no password: Go\'s message as is');
   t.same(over({ cluster: 'nats://h:1/%zz' }), ['parse "nats://h:1/%zz": invalid URL escape "%zz"'], 'no password: Go\'s message as is');
 });
+
+t.test('environment variables referencing each other: each parsed once per parse', async (t) => {
+  const env: Record<string, string> = { N0: '1' };
+  for (let i = 1; i <= 9; i++) env[`N${i}`] = `[${Array(5).fill(`$N${i - 1}`).join(',')} ]`;
+  let m: ReturnType<typeof parseConfigText> | undefined;
+  const { err, ms } = timed(() => { m = parseConfigText('\na: $N9\n', 'f.conf', { env }); });
+  t.equal(err, undefined);
+  t.ok(ms < 500, `fast (${ms.toFixed(0)} ms)`);
+  let v = m!.entries.get('a')!.value;
+  t.same(v.pos, { file: 'f.conf', line: 2, column: 4 }, 'the value points at the reference');
+  for (let depth = 9; depth > 0; depth--) {
+    t.ok(v.type === 'array' && v.items.length === 5, `level ${depth}: 5 items`);
+    if (v.type !== 'array') return;
+    v = v.items[4]!;
+  }
+  t.same(v.type === 'int' && v.value, 1);
+  t.same(v.pos.file, 'f.conf', 'inner values point into the file, not at the variable text');
+});
+
+t.test('environment variables: cycles are still found, small values still copied per reference', async (t) => {
+  t.throws(() => parseConfigText('\n\na: $A\n', 'f.conf', { env: { A: '[$B ]', B: '[1, $A ]' } }), {
+    code: 'ERR_CONFIG_PARSE',
+    message: "f.conf:3:4: variable reference for 'A' on line 3 could not be parsed: variable reference for 'B' on line 1 could not be parsed: variable reference for 'A' on line 1 could not be parsed: variable reference cycle for 'A'",
+  });
+  const m = parseConfigText('a: $A\nb: $A\n', 'f.conf', { env: { A: '[$B, 2 ]', B: '{ x: 1 }' } });
+  const b = m.entries.get('b')!.value;
+  t.ok(b.type === 'array' && b.items.every((i) => i.pos.line === 2), 'every value of the second reference is at line 2');
+  t.not(m.entries.get('a')!.value, b, 'not the same object');
+});
