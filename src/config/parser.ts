@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Item, ItemType, Lexer } from './lexer.js';
 import { formatPos, type ConfMap, type ConfValue, type SourcePos } from './tree.js';
+import { isSecretKey, redactValueText } from './redact.js';
 
 export interface ParseOptions {
   env?: Record<string, string | undefined>;
@@ -118,6 +119,8 @@ class Parser {
     private readonly shared: Shared,
     /** Environment values: every position is the `$NAME` reference in the outermost file. */
     private readonly fixedPos?: SourcePos,
+    /** The whole text is the value of a password key (an environment variable's). */
+    private readonly secret = false,
   ) {
     this.lx = new Lexer(input);
     for (let i = 0; i < input.length; i++) if (input[i] === 0x0a) this.lineStarts.push(i + 1);
@@ -163,13 +166,23 @@ class Parser {
     return this.root;
   }
 
+  /** The value being parsed belongs to a password key: its messages must not quote it. */
+  private inSecret(): boolean {
+    return this.secret || this.ctxs.some((c) => c.kind === 'map' && c.key !== null && isSecretKey(c.key.name));
+  }
+
+  /** Fails with a message that quotes `text`, unless the value is a password. */
+  private failValue(pos: SourcePos, reason: string, text: string): never {
+    return this.fail(pos, this.inSecret() ? redactValueText(reason, text) : reason);
+  }
+
   private processItem(it: Item): void {
     const pos = this.posAt(it.start);
     const num = <T>(f: (t: string) => T): T => {
       try {
         return f(it.val);
       } catch (e) {
-        if (typeof e === 'string') this.fail(pos, e);
+        if (typeof e === 'string') this.failValue(pos, e, it.val);
         throw e;
       }
     };
@@ -223,7 +236,7 @@ class Parser {
         const v = it.val.toLowerCase();
         if (v === 'true' || v === 'yes' || v === 'on') this.setValue({ type: 'bool', value: true, pos }, pos);
         else if (v === 'false' || v === 'no' || v === 'off') this.setValue({ type: 'bool', value: false, pos }, pos);
-        else this.fail(pos, `expected boolean value, but got '${it.val}'`);
+        else this.failValue(pos, `expected boolean value, but got '${it.val}'`, it.val);
         return;
       }
       case ItemType.Datetime:
@@ -276,7 +289,7 @@ class Parser {
       refs.add(name);
       try {
         // nats-server parses the value as the config text `pk=<value>` so that it gets a type.
-        const sub = new Parser(Buffer.from(`pk=${envValue}`, 'utf8'), '', '.', this.shared, this.fixedPos ?? pos);
+        const sub = new Parser(Buffer.from(`pk=${envValue}`, 'utf8'), '', '.', this.shared, this.fixedPos ?? pos, this.inSecret());
         const found = sub.parse().entries.get('pk');
         if (found) {
           this.shared.envCache.set(name, found.value);

@@ -10,3 +10,13 @@ export function optionsToJSON(options: Options): string {
     return value;
   }, 2);
 }
+
+/** Keys whose value is a secret: a value error under them must not quote the value. */
+export function isSecretKey(key: string): boolean {
+  return /^pass(word)?$/i.test(key);
+}
+
+/** A parse message about `text` with every copy of the text replaced by [REDACTED]. */
+export function redactValueText(message: string, text: string): string {
+  return text === '' ? message : message.split(text).join(REDACTED);
+}

@@ -4,6 +4,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { LocatedError } from './parser.js';
 import type { ConfMap, ConfValue, SourcePos } from './tree.js';
+import { isSecretKey, redactValueText } from './redact.js';
 
 // Aliases are expanded into copies, so a few bytes of nested aliases ("billion laughs") could
 // make billions of values. Ordinary configs use a handful of aliases on small anchors.
@@ -38,10 +39,13 @@ export function parseYamlOrJson(text: string, file: string): ConfMap {
   return v;
 }
 
-/** aliasPos: the outermost alias being expanded (where a bomb is reported), null outside aliases. */
+/**
+ * aliasPos: the outermost alias being expanded (where a bomb is reported), null outside aliases.
+ * secret: the value is under a password key, so messages must not quote it.
+ */
 function convert(
   node: Node, doc: Document, posAt: (o: number) => SourcePos, depth: number, budget: Budget,
-  aliasPos: SourcePos | null,
+  aliasPos: SourcePos | null, secret = false,
 ): ConfValue {
   const pos = posAt(node.range?.[0] ?? 0);
   if (depth > 100) throw new LocatedError(pos, 'configuration nested too deeply');
@@ -54,7 +58,7 @@ function convert(
     }
     const target = node.resolve(doc);
     if (!target) throw new LocatedError(pos, `unresolved alias '${node.source}'`);
-    return { ...convert(target, doc, posAt, depth + 1, budget, aliasPos ?? pos), pos } as ConfValue;
+    return { ...convert(target, doc, posAt, depth + 1, budget, aliasPos ?? pos, secret), pos } as ConfValue;
   }
   if (isMap(node)) {
     const out: ConfMap = { type: 'map', entries: new Map(), pos };
@@ -67,26 +71,27 @@ function convert(
       const key = String(k.value);
       const vnode = pair.value as Node | null;
       if (!vnode) throw new LocatedError(kpos, `key '${key}' has no value`);
-      out.entries.set(key, { key, keyPos: kpos, value: convert(vnode, doc, posAt, depth + 1, budget, aliasPos), usedAsVariable: false });
+      out.entries.set(key, { key, keyPos: kpos, value: convert(vnode, doc, posAt, depth + 1, budget, aliasPos, secret || isSecretKey(key)), usedAsVariable: false });
     }
     return out;
   }
   if (isSeq(node)) {
-    return { type: 'array', items: node.items.map((n) => convert(n as Node, doc, posAt, depth + 1, budget, aliasPos)), pos };
+    return { type: 'array', items: node.items.map((n) => convert(n as Node, doc, posAt, depth + 1, budget, aliasPos, secret)), pos };
   }
   if (isScalar(node)) {
     const v = node.value;
+    const shown = (msg: string) => (secret && node.source ? redactValueText(msg, node.source) : msg);
     switch (typeof v) {
       case 'string': return { type: 'string', value: v, pos };
       case 'boolean': return { type: 'bool', value: v, pos };
       case 'bigint':
         // Same rule as the NATS language: int64, and exactly representable as a JS number.
         if (v > 2n ** 63n - 1n || v < -(2n ** 63n) || BigInt(Number(v)) !== v) {
-          throw new LocatedError(pos, `integer '${node.source ?? v}' is out of the range`);
+          throw new LocatedError(pos, shown(`integer '${node.source ?? v}' is out of the range`));
         }
         return { type: 'int', value: Number(v), pos };
       case 'number':
-        if (!Number.isFinite(v)) throw new LocatedError(pos, `float '${node.source ?? v}' is out of the range`);
+        if (!Number.isFinite(v)) throw new LocatedError(pos, shown(`float '${node.source ?? v}' is out of the range`));
         return { type: 'float', value: v, pos };
     }
     if (v === null) throw new LocatedError(pos, 'null values are not supported; quote the value or remove the key');

@@ -178,3 +178,23 @@ t.test('environment variables: cycles are still found, small values still copied
   t.ok(b.type === 'array' && b.items.every((i) => i.pos.line === 2), 'every value of the second reference is at line 2');
   t.not(m.entries.get('a')!.value, b, 'not the same object');
 });
+
+t.test('number-like passwords are not echoed in parse errors', async (t) => {
+  const secret = '98765432109876543210987';
+  const cases: Array<[string, string]> = [
+    [`password: ${secret}\n`, "f.conf:1:11: integer '[REDACTED]' is out of the range"],
+    [`cluster {\n  authorization { user: a, PASS: ${secret} }\n}\n`, "f.conf:2:34: integer '[REDACTED]' is out of the range"],
+    [`Pass: [1, ${secret} ]\n`, "f.conf:1:11: integer '[REDACTED]' is out of the range"],
+    [`password: $PW\n`, "f.conf:1:11: variable reference for 'PW' on line 1 could not be parsed: integer '[REDACTED]' is out of the range"],
+  ];
+  for (const [text, message] of cases) {
+    t.throws(() => parseConfigText(text, 'f.conf', { env: { PW: secret } }), { code: 'ERR_CONFIG_PARSE', message }, text);
+  }
+  t.throws(() => parseConfigText(`port: ${secret}\n`, 'f.conf', { env: {} }),
+    { message: `f.conf:1:7: integer '${secret}' is out of the range` }, 'other keys still show the value');
+
+  const y = tmpFile('pw.yaml', `cluster:\n  port: 6222\n  authorization:\n    user: a\n    Password: ${secret}\n`);
+  t.throws(() => loadConfigFile(y), { code: 'ERR_CONFIG_PARSE', message: `${y}:5:15: integer '[REDACTED]' is out of the range` });
+  const j = tmpFile('pw.json', '{"cluster": {"authorization": {"pass": 1e999}}}\n');
+  t.throws(() => loadConfigFile(j), { message: `${j}:1:40: float '[REDACTED]' is out of the range` });
+});
