@@ -28,6 +28,9 @@ interface Shared {
    * reference is exponential when variables reference each other ($A = [$B, $B], $B = [$C, $C]...).
    */
   envCache: Map<string, ConfValue>;
+  /** Each included file's parsed map by its joined path: the same file included over and over
+   * (or in a diamond of files including each other) is read and parsed once. */
+  includeCache: Map<string, ConfMap>;
   /** Absolute paths of the files being parsed, outermost first (include cycle detection). */
   files: string[];
 }
@@ -315,24 +318,29 @@ class Parser {
     if (this.shared.files.includes(abs)) {
       wrap(`include cycle: ${[...this.shared.files, abs].map((f) => path.relative(process.cwd(), f) || f).join(' -> ')}`);
     }
-    let data: Buffer;
-    try {
-      data = readFileSync(target);
-    } catch (e) {
-      return wrap(`open ${target}: ${readErrorReason(e)}`);
-    }
-    let m: ConfMap;
-    this.shared.files.push(abs);
-    try {
-      m = new Parser(data, target, path.dirname(target), this.shared).parse();
-    } catch (e) {
-      if (e instanceof LocatedError) wrap(e.message);
-      throw e;
-    } finally {
-      this.shared.files.pop();
+    // An included file sees no variables of the including one, so its tree is the same wherever it is included.
+    let m = this.shared.includeCache.get(target);
+    if (!m) {
+      let data: Buffer;
+      try {
+        data = readFileSync(target);
+      } catch (e) {
+        return wrap(`open ${target}: ${readErrorReason(e)}`);
+      }
+      this.shared.files.push(abs);
+      try {
+        m = new Parser(data, target, path.dirname(target), this.shared).parse();
+      } catch (e) {
+        if (e instanceof LocatedError) wrap(e.message);
+        throw e;
+      } finally {
+        this.shared.files.pop();
+      }
+      this.shared.includeCache.set(target, m);
     }
     // The included top-level keys land in the current map (last wins) and keep their own positions.
-    for (const [k, e] of m.entries) c.node.entries.set(k, e);
+    // Entries are copied: usedAsVariable is per include site.
+    for (const [k, e] of m.entries) c.node.entries.set(k, { ...e });
   }
 }
 
@@ -380,6 +388,7 @@ export function parseNats(text: string | Buffer, file: string, opts: ParseOption
     env: opts.env ?? process.env,
     envRefs: new Set(),
     envCache: new Map(),
+    includeCache: new Map(),
     files: file === '' ? [] : [path.resolve(file)],
   };
   return new Parser(input, file, path.dirname(file === '' ? '.' : file), shared).parse();

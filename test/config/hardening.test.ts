@@ -198,3 +198,25 @@ t.test('number-like passwords are not echoed in parse errors', async (t) => {
   const j = tmpFile('pw.json', '{"cluster": {"authorization": {"pass": 1e999}}}\n');
   t.throws(() => loadConfigFile(j), { message: `${j}:1:40: float '[REDACTED]' is out of the range` });
 });
+
+t.test('the same file included over and over is parsed once', async (t) => {
+  const dir = mkdtempSync(path.join(TMP, 'inc-'));
+  // f0 includes f1 ten times, f1 includes f2 ten times... : 10^7 includes without a cache.
+  for (let i = 0; i < 7; i++) {
+    const body = i === 6 ? 'cluster { port: 6222 }\n' : Array(10).fill(`include f${i + 1}.conf\n`).join('');
+    writeFileSync(path.join(dir, `f${i}.conf`), body);
+  }
+  const main = path.join(dir, 'f0.conf');
+  let m: ReturnType<typeof loadConfigFile> | undefined;
+  const { err, ms } = timed(() => { m = loadConfigFile(main, { env: {} }); });
+  t.equal(err, undefined);
+  t.ok(ms < 500, `fast (${ms.toFixed(0)} ms)`);
+  t.same(m!.entries.get('cluster')!.keyPos, { file: path.join(dir, 'f6.conf'), line: 1, column: 1 });
+
+  // A key used as a variable at one include site is still an unknown field at another.
+  writeFileSync(path.join(dir, 'v.conf'), 'shared_name: n1\n');
+  writeFileSync(path.join(dir, 'a.conf'), 'include v.conf\ncluster { port: 6222, name: $shared_name }\n');
+  writeFileSync(path.join(dir, 'b.conf'), 'include a.conf\ninclude v.conf\n');
+  const r = buildOptions(loadConfigFile(path.join(dir, 'b.conf'), { env: {} }));
+  t.same(r.errors.map(formatIssue), [`${path.join(dir, 'v.conf')}:1:1: unknown field "shared_name"`]);
+});
