@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { toPlain, type ConfEntry, type ConfMap, type ConfValue } from '../../src/config/tree.js';
+import { V1 } from './vectors.js';
 
 const FIX = fileURLToPath(new URL('../../../test/config/fixtures/lang/', import.meta.url));
 
@@ -31,20 +32,6 @@ function errOf(f: () => unknown): { code: string; message: string } {
   throw new Error('expected an error');
 }
 
-const V1 = `cluster {
-  name: example
-  listen: localhost:4244
-  authorization {
-    user: route_user
-    password: pwd
-    timeout: 0.5
-  }
-  routes = [
-    nats://route_user:pwd@127.0.0.1:4245
-    nats://route_user:pwd@127.0.0.1:4246
-  ]
-}
-`;
 const V1_PLAIN = {
   cluster: {
     name: 'example',

@@ -2,26 +2,13 @@
 import t from 'tap';
 import { parseConfigText } from '../../src/config/load.js';
 import { buildOptions, formatIssue } from '../../src/config/build.js';
+import { V1 } from './vectors.js';
 
 function build(text: string, env: Record<string, string> = {}) {
   const r = buildOptions(parseConfigText(text, 'f.conf', { env }), {}, { configFile: 'f.conf' });
   return { options: r.options, errors: r.errors.map(formatIssue), warnings: r.warnings.map(formatIssue) };
 }
 
-const V1 = `cluster {
-  name: example
-  listen: localhost:4244
-  authorization {
-    user: route_user
-    password: pwd
-    timeout: 0.5
-  }
-  routes = [
-    nats://route_user:pwd@127.0.0.1:4245
-    nats://route_user:pwd@127.0.0.1:4246
-  ]
-}
-`;
 
 t.test('V1: seed example', async (t) => {
   const r = build(V1);
