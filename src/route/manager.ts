@@ -102,13 +102,14 @@ export class RouteManager implements ConnectionOwner {
   private applyAdvertise(): void {
     const adv = this.options.cluster.advertise;
     if (!adv) return;
+    // `host`, `host:port` or `[v6]:port`; a missing, 0 or -1 port means our listen port.
     const m = /^(\[[^\]]+\]|[^:]+)(?::(-?\d+))?$/.exec(adv);
-    const host = m?.[1] ?? adv;
+    const host = (m?.[1] ?? adv).replace(/^\[|\]$/g, '');
     let port = m?.[2] ? Number(m[2]) : 0;
     if (port <= 0) port = this.identity.port;
-    this.identity.host = host.replace(/^\[|\]$/g, '');
+    this.identity.host = host;
     this.identity.port = port;
-    this.identity.ip = `nats-route://${hostPort(host.replace(/^\[|\]$/g, ''), port)}/`;
+    this.identity.ip = `nats-route://${hostPort(host, port)}/`;
   }
 
   // ── connections ────────────────────────────────────────────────────
