@@ -90,16 +90,18 @@ t.test('our cluster credentials go to a gossiped route only when it says auth_re
   // Two fake servers that record the CONNECT they get from the proxy.
   const connects = new Map<number, string>();
   const fake = async () => {
+    let port = 0; // captured once: the proxy redials (as nats-server does) even while teardown closes us
     const srv = net.createServer((sock) => {
       sock.on('data', (b) => {
         const m = /CONNECT (\{.*\})\r\n/.exec(b.toString());
-        if (m) connects.set((srv.address() as net.AddressInfo).port, m[1]!);
+        if (m && !connects.has(port)) connects.set(port, m[1]!);
         sock.destroy();
       });
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    port = (srv.address() as net.AddressInfo).port;
     t.teardown(() => srv.close());
-    return (srv.address() as net.AddressInfo).port;
+    return port;
   };
   const open = await fake();
   const guarded = await fake();
