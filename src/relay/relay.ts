@@ -4,7 +4,7 @@
 // most once to each matching peer of the other side; each queue group the sender chose
 // for us is forwarded to exactly one peer, picked by weight.
 import { InterestAggregate, type AggregateDelta } from '../interest/aggregate.js';
-import type { InterestChange, InterestEntry } from '../interest/interest-table.js';
+import type { InterestChange } from '../interest/interest-table.js';
 import type { RoutedMessage } from '../protocol/types.js';
 import type { RouteObserver, RouteManager } from '../route/manager.js';
 import type { PeerKind, RoutePeer } from '../route/peer.js';
@@ -52,7 +52,7 @@ export class Relay implements RouteObserver {
     for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) peer.sendInterest(d, true);
   }
 
-  peerRemoved(peer: RoutePeer, _withdrawn: InterestEntry[]): void {
+  peerRemoved(peer: RoutePeer): void {
     this.side(peer.kind).delete(peer);
     this.propagate(other(peer.kind), this.aggregateFrom(peer.kind).removeOwner(peer));
   }

@@ -121,10 +121,6 @@ export class RouteConnection implements RouteParserHandler {
     return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'} - rid:${this.rid}`;
   }
 
-  get remoteId(): string | undefined {
-    return this.remoteInfo?.server_id;
-  }
-
   get rttMs(): number | undefined {
     return this.keepalive.rttMs;
   }

@@ -7,7 +7,7 @@ import type { Options, RouteUrl } from '../config/options.js';
 import type { Logger } from '../log.js';
 import { encodeGossipInfo } from '../protocol/encode.js';
 import type { InterestOp, RouteConnect, RouteInfo, RoutedMessage } from '../protocol/types.js';
-import type { InterestChange, InterestEntry } from '../interest/interest-table.js';
+import type { InterestChange } from '../interest/interest-table.js';
 import { checkRouteCredentials } from './auth.js';
 import { RouteConnection, type ConnectionOwner, type RegisterVerdict } from './connection.js';
 import { RouteDialer } from './dialer.js';
@@ -19,8 +19,8 @@ import { newServerId } from './ids.js';
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
   peerRegistered(peer: RoutePeer): void;
-  /** `withdrawn` is exactly the interest the peer had when it left. */
-  peerRemoved(peer: RoutePeer, withdrawn: InterestEntry[]): void;
+  /** The peer left; whatever interest it had is gone with it. */
+  peerRemoved(peer: RoutePeer): void;
   /** Called only when the op changed the peer's interest table. */
   interest(peer: RoutePeer, change: InterestChange): void;
   message(peer: RoutePeer, msg: RoutedMessage): void;
@@ -145,7 +145,7 @@ export class RouteManager implements ConnectionOwner {
   }
 
   private solicit(url: RouteUrl, explicit: boolean, sendClusterAuth = false): RouteDialer | undefined {
-    const key = hostPort(url.host, url.port);
+    const key = dialerKey(url);
     if (this.dialers.has(key)) return undefined;
     const c = this.options.cluster;
     const dialer = new RouteDialer(
@@ -153,7 +153,7 @@ export class RouteManager implements ConnectionOwner {
       { explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth },
       this.log,
       (socket, d) => this.dialed(socket, d),
-      (d) => this.dialers.delete(hostPort(d.url.host, d.url.port)),
+      (d) => this.dialers.delete(dialerKey(d.url)),
     );
     this.dialers.set(key, dialer);
     dialer.start();
@@ -308,8 +308,7 @@ export class RouteManager implements ConnectionOwner {
     const dialer = this.dialerOf.get(conn);
     if (peer && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
-      const withdrawn = peer.interest.clear();
-      this.observer?.peerRemoved(peer, withdrawn);
+      this.observer?.peerRemoved(peer);
       for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn);
       this.attached.delete(peer.id);
     }
@@ -320,7 +319,7 @@ export class RouteManager implements ConnectionOwner {
     if (this.closing) return;
     if (conn.noReconnect || dialer.isStopped) {
       dialer.stop();
-      this.dialers.delete(hostPort(dialer.url.host, dialer.url.port));
+      this.dialers.delete(dialerKey(dialer.url));
       return;
     }
     dialer.reconnect();
@@ -423,6 +422,11 @@ export class RouteManager implements ConnectionOwner {
     for (const socket of this.sockets) socket.destroy();
     await this.listener.close();
   }
+}
+
+/** One dialer per address, configured or gossiped. */
+function dialerKey(url: RouteUrl): string {
+  return hostPort(url.host, url.port);
 }
 
 export function hostPort(host: string, port: number): string {

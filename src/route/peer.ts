@@ -27,11 +27,6 @@ export class RoutePeer {
     return this.info.server_name ?? this.id;
   }
 
-  /** Every live connection of this peer (for fan-out of control traffic and shutdown). */
-  connections(): RouteConnection[] {
-    return [this.main];
-  }
-
   /**
    * Advertises one interest change (`bulk`: part of the snapshot sent at registration, exempt
    * from the control-traffic bound). A peer without `lnoc` gets leafnode-origin interest as

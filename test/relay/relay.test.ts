@@ -72,7 +72,7 @@ t.test('interest is aggregated per side and advertised only to the other side', 
   t.same(s2.sent.map((d) => d.subject), ['remote.>']);
   t.notOk(p2.sent.some((d) => d.subject === 'remote.>'), 'proxy interest never goes proxy→proxy');
   // Leaving withdraws exactly what the peer contributed.
-  relay.peerRemoved(s2 as unknown as RoutePeer, []);
+  relay.peerRemoved(s2 as unknown as RoutePeer);
   t.same(p1.sent.slice(-1).map((d) => [d.add, d.subject, d.weight]), [[false, 'work', undefined]]);
   t.ok(p1.sent.every((d) => d.subject !== 'foo' || d.add), 'foo stays: S1 still has it');
 });
