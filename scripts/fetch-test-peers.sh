@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the real nats-server binaries the interop tests run against
-# (2.9.10 from Debian bookworm, 2.10.27 from Debian trixie) and, optionally,
+# (2.9.10 from Debian bookworm, 2.10.27 from Debian trixie, 2.15.1 from Debian
+# forky, or sid when forky has moved on) and, optionally,
 # libnats (C client) for the native benchmark, into .cache/test-peers/.
 #
 # Uses apt-get with a completely private state/config directory so the
@@ -11,9 +12,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.cache/test-peers"
 BIN="$CACHE/bin"
-WANT_VERSIONS=(2.9.10 2.10.27)
+WANT_VERSIONS=(2.9.10 2.10.27 2.15.1)
 # Which Debian suite provides which upstream version.
-declare -A SUITE_FOR=([2.9.10]=bookworm [2.10.27]=trixie)
+# Several suites: the first that has the version wins (testing suites move on).
+declare -A SUITE_FOR=([2.9.10]=bookworm [2.10.27]=trixie [2.15.1]="forky sid")
 
 log() { printf 'fetch-test-peers: %s\n' "$*"; }
 
@@ -79,6 +81,8 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 cat >"$APT/etc/sources.list" <<EOF
 deb [signed-by=$KEYRING] $mirror bookworm main
 deb [signed-by=$KEYRING] $mirror trixie main
+deb [signed-by=$KEYRING] $mirror forky main
+deb [signed-by=$KEYRING] $mirror sid main
 EOF
 : >"$APT/etc/preferences"
 : >"$APT/state/status"
@@ -100,7 +104,7 @@ if [[ $EUID -ne 0 ]]; then
   APT_OPTS+=(-o "APT::Sandbox::User=$(id -un)")
 fi
 
-log "updating private package index (bookworm + trixie)"
+log "updating private package index (bookworm, trixie, forky, sid)"
 apt-get "${APT_OPTS[@]}" -qq update
 
 # Picks the exact Debian package version for an upstream version from a suite.
@@ -129,10 +133,13 @@ for v in "${WANT_VERSIONS[@]}"; do
     log "nats-server $v already present"
     continue
   fi
-  suite="${SUITE_FOR[$v]}"
-  debver="$(pick_version nats-server "$v" "$suite")"
+  debver=""
+  for suite in ${SUITE_FOR[$v]}; do
+    debver="$(pick_version nats-server "$v" "$suite")"
+    [[ -n "$debver" ]] && break
+  done
   if [[ -z "$debver" ]]; then
-    log "ERROR: no nats-server $v in Debian $suite; available:"
+    log "ERROR: no nats-server $v in Debian ${SUITE_FOR[$v]}; available:"
     apt-cache "${APT_OPTS[@]}" madison nats-server >&2 || true
     exit 1
   fi

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type ServerVersion = '2.9.10' | '2.10.27';
-export const SERVER_VERSIONS: readonly ServerVersion[] = ['2.9.10', '2.10.27'];
+export type ServerVersion = '2.9.10' | '2.10.27' | '2.15.1';
+export const SERVER_VERSIONS: readonly ServerVersion[] = ['2.9.10', '2.10.27', '2.15.1'];
 
 /** The part of a tap Test this helper uses (a structural type keeps it plugin-agnostic). */
 export interface TestLike {
