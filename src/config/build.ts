@@ -41,6 +41,14 @@ const DEFAULT_POOL_SIZE = 3;
 const DEFAULT_SYSTEM_ACCOUNT = '$SYS';
 const DEFAULT_HOST = '0.0.0.0';
 const DEFAULT_MAX_PENDING = 64 * 1024 * 1024; // nats-server's MAX_PENDING_SIZE
+// Flow control (design.md §3), chosen by measurement (README "Flow control"): a target past the
+// high-water mark pauses its producers, below the low-water mark they resume, and a target
+// still congested after the stall budget becomes a slow consumer.
+const DEFAULT_HIGH_WATER = 4 * 1024 * 1024;
+const DEFAULT_LOW_WATER = 1024 * 1024;
+const DEFAULT_STALL_MS = 1000;
+/** Outbound slab size: one writev moves up to several of these. */
+const SLAB_SIZE = 256 * 1024;
 const AUTH_TIMEOUT_MS = 2000;
 const RANDOM_ORDER = 'nats-server applies them in random order';
 
@@ -91,6 +99,9 @@ interface Raw {
   systemAccount?: string;
   noSystemAccount: boolean;
   maxPending: number;
+  highWater: number;
+  lowWater: number;
+  stallNs: bigint;
   cluster: RawCluster;
 }
 
@@ -99,6 +110,9 @@ function emptyRaw(): Raw {
     httpHost: '', httpPort: 0, debug: false, trace: false, logtime: true,
     pingIntervalNs: 0n, pingMax: 0, writeDeadlineNs: 0n, noSystemAccount: false,
     maxPending: DEFAULT_MAX_PENDING,
+    highWater: DEFAULT_HIGH_WATER,
+    lowWater: DEFAULT_LOW_WATER,
+    stallNs: BigInt(DEFAULT_STALL_MS) * 1_000_000n,
     cluster: {
       host: '', port: 0, portTrouble: false, noAdvertise: false, connectRetries: 0,
       connectBackoff: false, authTimeoutSec: 0, poolSize: 0, accounts: [],
@@ -506,7 +520,7 @@ function parseTop(root: ConfMap, raw: Raw, sink: IssueSink, clusterFlag: boolean
   }
 }
 
-/** proxy { max_pending }: what is ours and not nats-server's. */
+/** proxy { max_pending, high_water, low_water, stall_timeout }: what is ours and not nats-server's. */
 function parseProxy(entry: ConfEntry, raw: Raw, sink: IssueSink): void {
   const v = entry.value;
   if (v.type !== 'map') {
@@ -520,6 +534,22 @@ function parseProxy(entry: ConfEntry, raw: Raw, sink: IssueSink): void {
         if (n === undefined) break;
         if (n <= 0) sink.error(e.keyPos, `max_pending must be greater than 0, got ${n}`);
         else raw.maxPending = n;
+        break;
+      }
+      case 'high_water':
+      case 'low_water': {
+        const n = int(e, sink);
+        if (n === undefined) break;
+        if (n <= 0) sink.error(e.keyPos, `${key.toLowerCase()} must be greater than 0, got ${n}`);
+        else if (key.toLowerCase() === 'high_water') raw.highWater = n;
+        else raw.lowWater = n;
+        break;
+      }
+      case 'stall_timeout': {
+        const d = duration('stall_timeout', e, sink);
+        if (d === undefined) break;
+        if (d <= 0n) sink.error(e.keyPos, 'stall_timeout must be greater than 0');
+        else raw.stallNs = d;
         break;
       }
       default:
@@ -709,7 +739,13 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
     systemAccount,
     logging: { debug: raw.debug, trace: raw.trace, logtime: raw.logtime },
     cluster,
-    proxy: { maxPending: raw.maxPending },
+    proxy: {
+      maxPending: raw.maxPending,
+      highWater: raw.highWater,
+      lowWater: Math.min(raw.lowWater, raw.highWater),
+      stallMs: Number(raw.stallNs / 1_000_000n),
+      slabSize: SLAB_SIZE,
+    },
   };
   if (configFile !== undefined) options.configFile = configFile;
   if (raw.logfile !== undefined) options.logging.logfile = raw.logfile;

@@ -58,8 +58,16 @@ export interface ClusterOptions {
 }
 
 export interface ProxyOptions {
-  /** Bound on the bytes queued for one connection before it is a slow consumer. */
+  /** Bound on the bytes queued for a slow consumer before its messages are dropped; also the largest inbound message. */
   maxPending: number;
+  /** Queued bytes at which a connection pauses the connections feeding it. */
+  highWater: number;
+  /** Queued bytes under which the paused producers resume. */
+  lowWater: number;
+  /** How long a congested connection may hold its producers before it is a slow consumer. */
+  stallMs: number;
+  /** Outbound slab size (not configurable). */
+  slabSize: number;
 }
 
 export interface LoggingOptions {

@@ -3,7 +3,7 @@
 // (and LS+/LS-) must be formatted identically.
 
 import { stringifyRouteConnect, stringifyRouteInfo } from './schemas.js';
-import type { InterestOp, RouteConnect, RoutedMessage, RouteInfo } from './types.js';
+import type { InterestOp, RouteConnect, RouteInfo } from './types.js';
 
 export { parseConnect, parseInfo } from './json.js';
 
@@ -95,7 +95,10 @@ export interface MsgLineSpec {
   size: number; // total bytes (headers + payload)
 }
 
-/** The control line of a routed message, without CRLF (client.go:msgHeaderForRouteOrLeaf). */
+/**
+ * The control line of a routed message, without CRLF (client.go:msgHeaderForRouteOrLeaf). Builds
+ * a string: for tests and tools; the relay writes lines straight into slabs (route/msg-writer.ts).
+ */
 export function encodeMsgLine(m: MsgLineSpec): Buffer {
   let s = m.verb === 'LMSG' ? `LMSG ${m.origin ?? ''} ` : `${m.verb} `;
   if (m.account !== undefined) s += `${m.account} `;
@@ -109,24 +112,4 @@ export function encodeMsgLine(m: MsgLineSpec): Buffer {
   if (m.verb !== 'RMSG') s += ` ${m.hdrSize ?? 0}`;
   s += ` ${m.size}`;
   return Buffer.from(s);
-}
-
-/** Re-encodes the control line of a parsed message for a connection of the other form. */
-export function encodeRoutedLine(msg: RoutedMessage, pinned: boolean, queues: string[] | undefined = msg.queues): Buffer {
-  const spec: MsgLineSpec = {
-    verb: msg.verb,
-    account: pinned ? undefined : msg.account,
-    subject: msg.subject,
-    hdrSize: msg.hdrSize,
-    size: msg.data.length,
-  };
-  if (msg.origin !== undefined) spec.origin = msg.origin;
-  if (msg.reply !== undefined) spec.reply = msg.reply;
-  if (queues !== undefined) spec.queues = queues;
-  return encodeMsgLine(spec);
-}
-
-/** A whole message as buffers for writev: [line, CRLF, data, CRLF]. */
-export function messageBuffers(line: Buffer, data: Buffer): Buffer[] {
-  return [line, CRLF, data, CRLF];
 }

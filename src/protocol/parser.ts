@@ -1,11 +1,16 @@
 // Incremental parser for the route protocol (route-protocol.md §2), modelled on nats-server
 // server/parser.go and nats.js core/src/parser.ts, but line-oriented: line ends are found with
-// Buffer.indexOf, and a frame that fits in one chunk is handed out as views into that chunk.
+// Buffer.indexOf. Routed messages are handed out as one reused record of byte offsets
+// (RoutedMsg, like Go's c.pa), valid only during the callback: no per-message object or string.
+// A frame that fits in one chunk is not copied; a line that straddles chunks is assembled in a
+// reused buffer, a straddling payload is copied once (into a reused buffer, or into a buffer of
+// its own when it is large, which the outbound side may then keep without copying again).
 //
 // Contract with the caller: a chunk passed to parse() must not be modified afterwards, because
-// messages (and pieces of frames that straddle chunks) keep views into it.
+// pieces of frames that straddle chunks keep views into it until the frame is complete.
 
-import type { InterestOp, RoutedMessage, RouteParserHandler } from './types.js';
+import { RoutedMsg, VERB_HMSG, VERB_LMSG, VERB_RMSG, type MsgVerb } from './msg.js';
+import type { InterestOp, RouteParserHandler } from './types.js';
 
 export interface RouteParserOptions {
   /** Longest accepted argument part of a control line (nats-server: 16 × max_control_line). */
@@ -18,6 +23,8 @@ export interface RouteParserOptions {
 }
 
 export const DEFAULT_MAX_CONTROL_LINE = 65536;
+/** Straddling payloads up to this size are assembled in a reused buffer; larger ones get their own. */
+export const REUSED_PAYLOAD_MAX = 64 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -49,6 +56,7 @@ const V_UNSUB = 17;
 const V_PUB = 18;
 const V_HPUB = 19;
 const NEED_MORE = -1;
+const VERB_NAMES_LOCAL = ['RMSG', 'HMSG', 'LMSG'] as const;
 const BAD = -2;
 
 // Lower-case spellings; the first bytes are already matched by the switch in matchVerb.
@@ -137,17 +145,14 @@ export class RouteParser {
   private have = 0;
   private size = 0;
   private skipPayload = false;
-  private payloadPieces: Buffer[] = [];
+  /** Where a straddling payload is assembled (the reused buffer, or one of its own). */
+  private payloadBuf: Buffer | undefined = undefined;
+  private reusedPayload: Buffer = Buffer.alloc(0);
+  /** A straddling control line is assembled here (reused; grows up to the control-line limit). */
+  private lineBuf: Buffer = Buffer.alloc(256);
 
-  // The message whose payload is being read.
-  private mVerb: RoutedMessage['verb'] = 'RMSG';
-  private mOrigin: string | undefined = undefined;
-  private mAccount = '';
-  private mSubject = '';
-  private mReply: string | undefined = undefined;
-  private mQueues: string[] | undefined = undefined;
-  private mHdr = 0;
-  private mLine: Buffer = Buffer.alloc(0);
+  /** The record handed to onMessage (reused for every message). */
+  private readonly msg = new RoutedMsg();
 
   // Token boundaries of the current argument list (reused).
   private ts: number[] = [];
@@ -179,9 +184,22 @@ export class RouteParser {
   halt(): void {
     this.dead = true;
     this.linePieces = undefined;
-    this.payloadPieces = [];
+    this.payloadBuf = undefined;
     this.need = 0;
     this.remainder = undefined;
+  }
+
+  /** Copies the pieces of a straddling line into the reused line buffer; returns a view of it. */
+  private assembleLine(total: number): Buffer {
+    if (this.lineBuf.length < total) this.lineBuf = Buffer.allocUnsafe(Math.max(total, this.lineBuf.length * 2));
+    let off = 0;
+    for (const p of this.linePieces!) off += p.copy(this.lineBuf, off);
+    return this.lineBuf.subarray(0, total);
+  }
+
+  /** Bytes this parser holds for frames in progress (for memory accounting). */
+  get heldBytes(): number {
+    return this.lineBuf.length + this.reusedPayload.length + (this.payloadBuf !== this.reusedPayload ? this.payloadBuf?.length ?? 0 : 0);
   }
 
   /** True once a violation was reported or halt() was called; all further input is ignored. */
@@ -203,7 +221,7 @@ export class RouteParser {
           return;
         }
         this.linePieces.push(chunk.subarray(pos, nl + 1));
-        const line = Buffer.concat(this.linePieces, this.lineLen + nl + 1 - pos);
+        const line = this.assembleLine(this.lineLen + nl + 1 - pos);
         this.linePieces = undefined;
         this.lineLen = 0;
         pos = nl + 1;
@@ -246,14 +264,15 @@ export class RouteParser {
   private consumePayload(chunk: Buffer, pos: number): number {
     const avail = chunk.length - pos;
     if (this.have === 0 && avail >= this.need) {
-      // Whole payload in this chunk: hand out a view, no copy.
+      // Whole payload in this chunk: the record points into it, no copy.
       const end = pos + this.need;
       if (chunk[end - 2] !== CR || chunk[end - 1] !== LF) {
         this.violation(ERR_UNKNOWN_OP, 'message payload not followed by CRLF');
         return end;
       }
       this.need = 0;
-      this.finishPayload(chunk.subarray(pos, end - 2));
+      if (this.skipPayload) this.skipPayload = false;
+      else this.finishPayload(chunk, pos, false);
       return end;
     }
     const take = Math.min(avail, this.need - this.have);
@@ -265,49 +284,50 @@ export class RouteParser {
         return pos + take;
       }
     }
-    if (!this.skipPayload) this.payloadPieces.push(chunk.subarray(pos, pos + take));
+    if (!this.skipPayload) {
+      // Only the payload bytes are kept; the trailing CRLF was checked above.
+      const keep = Math.min(take, this.size - Math.min(this.have, this.size));
+      if (keep > 0) {
+        if (this.payloadBuf === undefined) this.payloadBuf = this.payloadTarget(this.size);
+        chunk.copy(this.payloadBuf, this.have, pos, pos + keep);
+      }
+    }
     this.have += take;
     if (this.have === this.need) {
-      const pieces = this.payloadPieces;
-      this.payloadPieces = [];
       this.need = 0;
       this.have = 0;
       if (this.skipPayload) {
-        this.finishPayload(undefined);
+        this.skipPayload = false;
       } else {
-        const all = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, this.size + 2);
-        this.finishPayload(all.subarray(0, this.size));
+        const buf = this.payloadBuf ?? this.payloadTarget(this.size);
+        this.payloadBuf = undefined;
+        this.finishPayload(buf, 0, buf !== this.reusedPayload);
       }
     }
     return pos + take;
   }
 
-  private finishPayload(data: Buffer | undefined): void {
-    if (this.skipPayload || data === undefined) {
-      this.skipPayload = false;
-      return;
-    }
-    const msg: RoutedMessage = {
-      verb: this.mVerb,
-      account: this.mAccount,
-      subject: this.mSubject,
-      hdrSize: this.mHdr,
-      data,
-      line: this.mLine,
-    };
-    if (this.mOrigin !== undefined) msg.origin = this.mOrigin;
-    if (this.mReply !== undefined) msg.reply = this.mReply;
-    if (this.mQueues !== undefined) msg.queues = this.mQueues;
-    this.mOrigin = undefined;
-    this.mReply = undefined;
-    this.mQueues = undefined;
-    this.handler.onMessage(msg);
+  /** The buffer a straddling payload is copied into: reused when small, its own when large. */
+  private payloadTarget(size: number): Buffer {
+    if (size > REUSED_PAYLOAD_MAX) return Buffer.allocUnsafe(size);
+    if (this.reusedPayload.length < size) this.reusedPayload = Buffer.allocUnsafe(REUSED_PAYLOAD_MAX);
+    return this.reusedPayload;
+  }
+
+  private finishPayload(data: Buffer, ds: number, owned: boolean): void {
+    const m = this.msg;
+    m.data = data;
+    m.ds = ds;
+    m.dataCrlf = data !== this.reusedPayload && !owned;
+    m.dataStable = data !== this.reusedPayload;
+    m.owned = owned;
+    this.handler.onMessage(m);
   }
 
   /** A routed message's payload: kept, or skipped unbuffered when over maxPayload. */
   private startMessagePayload(size: number): void {
     const skip = size > this.maxPayload;
-    if (skip) this.handler.onOversize?.(this.mVerb, size);
+    if (skip) this.handler.onOversize?.(VERB_NAMES_LOCAL[this.msg.verb]!, size);
     this.startPayload(size, skip);
   }
 
@@ -707,8 +727,9 @@ export class RouteParser {
     const ins = this.pinnedAccount ? 0 : -1;
     const L = n + (ins >= 0 ? 1 : 0);
     const fn = 'processRoutedMsgArgs';
-    let reply: string | undefined;
-    let queues: string[] | undefined;
+    let reply = -1; // logical index of the reply, -1 none
+    let qFrom = 0;
+    let qTo = 0;
     let size: number;
     if (L < 3) {
       this.silent(`${fn} Parse Error: '${this.argList(b, ins)}'`);
@@ -716,23 +737,24 @@ export class RouteParser {
     } else if (L === 3) {
       size = this.logicalSize(b, 2, ins);
     } else if (L === 4) {
-      reply = this.logicalTok(b, 2, ins);
+      reply = 2;
       size = this.logicalSize(b, 3, ins);
     } else {
       const ind = this.logicalIsIndicator(b, 2, ins);
-      if (ind === 0x2b) reply = this.logicalTok(b, 3, ins);
+      if (ind === 0x2b) reply = 3;
       else if (ind !== 0x7c) {
         this.silent(`${fn} Bad or Missing Reply Indicator: '${this.logicalTok(b, 2, ins)}'`);
         return;
       }
       size = this.logicalSize(b, L - 1, ins);
-      queues = this.queueList(b, reply !== undefined ? 4 : 3, L - 1, ins);
+      qFrom = reply >= 0 ? 4 : 3;
+      qTo = L - 1;
     }
     if (size < 0) {
       this.silent(`${fn} Bad or Missing Size: '${this.argList(b, ins)}'`);
       return;
     }
-    this.setMessage('RMSG', b, s, end, undefined, this.logicalTok(b, 0, ins), this.logicalTok(b, 1, ins), reply, queues, 0);
+    this.setMessage(VERB_RMSG, b, s, end, -1, 0, reply, qFrom, qTo, 0, size, ins);
     this.startMessagePayload(size);
   }
 
@@ -748,28 +770,29 @@ export class RouteParser {
     const ins = this.pinnedAccount && (o === 0 || n > 2) ? o : -1;
     const L = n + (ins >= 0 ? 1 : 0);
     const fn = o ? 'processRoutedOriginClusterMsgArgs' : 'processRoutedHeaderMsgArgs';
-    let reply: string | undefined;
-    let queues: string[] | undefined;
+    let reply = -1;
+    let qFrom = 0;
+    let qTo = 0;
     if (L < 4 + o) {
       this.silent(`${fn} Parse Error: '${this.argList(b, ins)}'`);
       return;
     } else if (L === 5 + o) {
-      reply = this.logicalTok(b, 2 + o, ins);
+      reply = 2 + o;
     } else if (L > 5 + o) {
       const ind = this.logicalIsIndicator(b, 2 + o, ins);
-      if (ind === 0x2b) reply = this.logicalTok(b, 3 + o, ins);
+      if (ind === 0x2b) reply = 3 + o;
       else if (ind !== 0x7c) {
         this.silent(`${fn} Bad or Missing Reply Indicator: '${this.logicalTok(b, 2 + o, ins)}'`);
         return;
       }
-      queues = this.queueList(b, (reply !== undefined ? 4 : 3) + o, L - 2, ins);
+      qFrom = (reply >= 0 ? 4 : 3) + o;
+      qTo = L - 2;
     }
     // Header size and total size are always the last two arguments.
     const hdr = this.logicalSize(b, L - 2, ins);
     const size = this.logicalSize(b, L - 1, ins);
     if (!this.checkSizes(fn, b, a, end, hdr, size, ins)) return;
-    const origin = o ? this.logicalTok(b, 0, ins) : undefined;
-    this.setMessage(verb, b, s, end, origin, this.logicalTok(b, o, ins), this.logicalTok(b, o + 1, ins), reply, queues, hdr);
+    this.setMessage(o ? VERB_LMSG : VERB_HMSG, b, s, end, o ? 0 : -1, o, reply, qFrom, qTo, hdr, size, ins);
     this.startMessagePayload(size);
   }
 
@@ -790,33 +813,58 @@ export class RouteParser {
     return true;
   }
 
-  private queueList(b: Buffer, from: number, to: number, ins: number): string[] | undefined {
-    if (to <= from) return undefined;
-    const q: string[] = new Array(to - from);
-    for (let k = from; k < to; k++) q[k - from] = this.logicalTok(b, k, ins);
-    return q;
-  }
-
+  /**
+   * Fills the record with the offsets of the logical arguments: `origin`/`reply` are logical
+   * indexes (-1 absent), the account is at logical `acc` (absent when it is the pinned one),
+   * the subject follows it, queues are logical [qFrom, qTo).
+   */
   private setMessage(
-    verb: RoutedMessage['verb'],
-    b: Buffer,
-    s: number,
-    end: number,
-    origin: string | undefined,
-    account: string,
-    subject: string,
-    reply: string | undefined,
-    queues: string[] | undefined,
-    hdr: number,
+    verb: MsgVerb, b: Buffer, s: number, end: number, origin: number, acc: number,
+    reply: number, qFrom: number, qTo: number, hdr: number, size: number, ins: number,
   ): void {
-    this.mVerb = verb;
-    this.mOrigin = origin;
-    this.mAccount = account;
-    this.mSubject = subject;
-    this.mReply = reply;
-    this.mQueues = queues;
-    this.mHdr = hdr;
-    this.mLine = b.subarray(s, end);
+    const m = this.msg;
+    const ts = this.ts;
+    const te = this.te;
+    m.verb = verb;
+    m.line = b;
+    m.ls = s;
+    m.le = end;
+    m.crlf = b[end] === CR && end + 1 < b.length && b[end + 1] === LF;
+    m.lineStable = b.buffer !== this.lineBuf.buffer;
+    if (origin >= 0) {
+      const p = this.phys(origin, ins);
+      m.os = ts[p]!;
+      m.oe = te[p]!;
+    } else {
+      m.os = m.oe = -1;
+    }
+    if (acc === ins) {
+      m.as = m.ae = -1;
+    } else {
+      const p = this.phys(acc, ins);
+      m.as = ts[p]!;
+      m.ae = te[p]!;
+    }
+    const sp = this.phys(acc + 1, ins);
+    m.ss = ts[sp]!;
+    m.se = te[sp]!;
+    if (reply >= 0) {
+      const p = this.phys(reply, ins);
+      m.rs = ts[p]!;
+      m.re = te[p]!;
+    } else {
+      m.rs = m.re = -1;
+    }
+    if (qTo > qFrom) {
+      m.nq = qTo - qFrom;
+      m.qs = ts[this.phys(qFrom, ins)]!;
+      m.qe = te[this.phys(qTo - 1, ins)]!;
+    } else {
+      m.nq = 0;
+      m.qs = m.qe = -1;
+    }
+    m.hdr = hdr;
+    m.size = size;
   }
 
   /** client.go:processPub / processHeaderPub: validated, then the payload is skipped. */
@@ -880,7 +928,7 @@ export class RouteParser {
     if (this.dead) return;
     this.dead = true;
     this.linePieces = undefined;
-    this.payloadPieces = [];
+    this.payloadBuf = undefined;
     this.need = 0;
     this.remainder = undefined;
     this.handler.onViolation(errText === undefined ? { reason } : { errText, reason });

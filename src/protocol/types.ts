@@ -1,4 +1,5 @@
 // Events the route parser emits and the shapes of INFO/CONNECT (route-protocol.md §1.5, §1.6, §2).
+import type { RoutedMsg } from './msg.js';
 
 /** Route INFO as nats-server sends it; unknown fields are kept by the JSON parse and ignored. */
 export interface RouteInfo {
@@ -75,21 +76,6 @@ export interface InterestOp {
   weight?: number; // queue RS+/LS+ only (absolute, not a delta)
 }
 
-export interface RoutedMessage {
-  verb: 'RMSG' | 'HMSG' | 'LMSG';
-  origin?: string; // LMSG
-  account: string;
-  subject: string;
-  reply?: string;
-  /** Queue groups the sender chose for us ('+ reply q…' or '| q…' forms); undefined = none. */
-  queues?: string[];
-  hdrSize: number; // 0 when there are no headers (RMSG, or HMSG with 0)
-  /** Exactly `size` bytes: headers then payload. A view into the socket chunk when possible. */
-  data: Buffer;
-  /** The control line as received, without CRLF (for passthrough when the target speaks the same form). */
-  line: Buffer;
-}
-
 /** What the peer gets when its input is malformed: the -ERR text, or undefined for a silent close. */
 export interface ProtocolViolation {
   errText?: string; // exact nats-server wording, without quotes/-ERR framing
@@ -104,8 +90,9 @@ export interface RouteParserHandler {
   onOk(): void;
   onErr(text: string): void; // text without the surrounding quotes
   onInterest(op: InterestOp): void;
-  onMessage(msg: RoutedMessage): void;
+  /** The record is reused: its offsets are valid only during this call. */
+  onMessage(msg: RoutedMsg): void;
   onViolation(v: ProtocolViolation): void; // parsing stops; the connection closes
   /** A routed message larger than the parser's maxPayload was skipped (the connection goes on). */
-  onOversize?(verb: RoutedMessage['verb'], size: number): void;
+  onOversize?(verb: 'RMSG' | 'HMSG' | 'LMSG', size: number): void;
 }

@@ -3,12 +3,19 @@
 // peers is aggregated and advertised to local servers. A message from one side goes at
 // most once to each matching peer of the other side; each queue group the sender chose
 // for us is forwarded to exactly one peer, picked by weight.
+//
+// The message path allocates nothing on the common path: the account and the subject are
+// looked up by their bytes in the input (SpanMap), the per-subject decision (which peers, which
+// queue groups with which weights) is cached per account and direction and invalidated by the
+// interest changes that can affect it, and queue assignments use reused scratch arrays.
 import { InterestAggregate, type AggregateDelta } from '../interest/aggregate.js';
 import type { InterestChange } from '../interest/interest-table.js';
-import type { RoutedMessage } from '../protocol/types.js';
+import { SpanMap } from '../interest/span-map.js';
+import { isLiteralSubject, subjectMatchesFast } from '../interest/subject.js';
+import type { RoutedMsg } from '../protocol/msg.js';
+import type { RouteConnection } from '../route/connection.js';
 import type { RouteObserver, RouteManager } from '../route/manager.js';
 import type { PeerKind, RoutePeer } from '../route/peer.js';
-import { pickWeighted, type QueueCandidate } from './queue-pick.js';
 
 export interface RelayStats {
   msgsFromServers: number;
@@ -20,6 +27,32 @@ export interface RelayStats {
   /** Queue groups the sender chose for us but no peer on the other side serves anymore. */
   queueMisses: number;
 }
+
+/** One queue group some target serves for a subject: who, with which weights. */
+interface QueueRoute {
+  readonly name: Buffer;
+  readonly targets: number[]; // indexes into Decision.targets
+  readonly weights: number[];
+  readonly total: number;
+}
+
+/** Where a message on one (account, subject) goes, towards one side. */
+interface Decision {
+  readonly targets: RoutePeer[];
+  readonly plain: Uint8Array; // 1: the target has plain interest
+  readonly queues: QueueRoute[];
+}
+
+interface AccountRoutes {
+  readonly name: string;
+  /** subject bytes → decision, for messages going to proxies / to servers. */
+  readonly toProxies: SpanMap<Decision>;
+  readonly toServers: SpanMap<Decision>;
+}
+
+/** Decisions cached per account and direction; past this the cache starts over (as a sublist cache sweep). */
+const DECISIONS_MAX = 4096;
+const NO_TARGETS: Decision = Object.freeze({ targets: [], plain: new Uint8Array(0), queues: [] });
 
 const other = (k: PeerKind): PeerKind => (k === 'server' ? 'proxy' : 'server');
 
@@ -33,6 +66,12 @@ export class Relay implements RouteObserver {
   };
   private readonly servers = new Set<RoutePeer>();
   private readonly proxies = new Set<RoutePeer>();
+  /** Account bytes → its routes (interned: the name string is made once). */
+  private readonly accounts = new SpanMap<AccountRoutes>(64);
+  private readonly accountsByName = new Map<string, AccountRoutes>();
+  // Scratch for queue assignment: target index per queue token of the current message.
+  private assign = new Int32Array(16);
+  private sel = new Uint8Array(16);
 
   constructor(routes: RouteManager, private readonly random: () => number = Math.random) {
     routes.observer = this;
@@ -48,66 +87,170 @@ export class Relay implements RouteObserver {
 
   peerRegistered(peer: RoutePeer): void {
     this.side(peer.kind).add(peer);
+    this.forgetDecisions(peer.kind);
     // A new peer learns everything the other side currently wants.
-    for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) peer.sendInterest(d, true);
+    for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) peer.sendInterest(d);
   }
 
   peerRemoved(peer: RoutePeer): void {
     this.side(peer.kind).delete(peer);
-    this.propagate(other(peer.kind), this.aggregateFrom(peer.kind).removeOwner(peer));
+    this.forgetDecisions(peer.kind);
+    this.propagate(other(peer.kind), this.aggregateFrom(peer.kind).removeOwner(peer), undefined);
   }
 
   interest(peer: RoutePeer, change: InterestChange): void {
+    this.invalidate(peer.kind, change.account, change.subject);
     const d = this.aggregateFrom(peer.kind).set(peer, change, change.weight);
-    if (d) this.propagate(other(peer.kind), [d]);
+    if (d) this.propagate(other(peer.kind), [d], peer.main);
   }
 
-  private propagate(to: PeerKind, deltas: readonly AggregateDelta[]): void {
+  /** Sends interest deltas to one side; `from` (the connection they came from) is slowed by a congested target. */
+  private propagate(to: PeerKind, deltas: readonly AggregateDelta[], from: RouteConnection | undefined): void {
     if (deltas.length === 0) return;
-    for (const peer of this.side(to)) for (const d of deltas) peer.sendInterest(d);
+    for (const peer of this.side(to)) for (const d of deltas) peer.sendInterest(d, from);
   }
 
-  message(from: RoutePeer, msg: RoutedMessage): void {
+  // ── decisions ──────────────────────────────────────────────────────
+
+  private account(b: Buffer, s: number, e: number): AccountRoutes {
+    let acc = this.accounts.get(b, s, e);
+    if (acc === undefined) {
+      const name = b.toString('latin1', s, e);
+      acc = this.accountsByName.get(name);
+      if (acc === undefined) {
+        acc = { name, toProxies: new SpanMap(256), toServers: new SpanMap(256) };
+        this.accountsByName.set(name, acc);
+      }
+      this.accounts.set(b, s, e, acc);
+    }
+    return acc;
+  }
+
+  /** An interest change of a `kind` peer changes where messages towards that side go. */
+  private invalidate(kind: PeerKind, account: string, subject: string): void {
+    const acc = this.accountsByName.get(account);
+    if (acc === undefined) return;
+    const cache = kind === 'proxy' ? acc.toProxies : acc.toServers;
+    if (cache.size === 0) return;
+    if (isLiteralSubject(subject)) cache.deleteText(subject);
+    else cache.deleteWhere((cached) => subjectMatchesFast(subject, cached));
+  }
+
+  private forgetDecisions(kind: PeerKind): void {
+    for (const acc of this.accountsByName.values()) (kind === 'proxy' ? acc.toProxies : acc.toServers).clear();
+  }
+
+  private decide(account: string, subject: string, side: Set<RoutePeer>): Decision {
+    const targets: RoutePeer[] = [];
+    const plain: number[] = [];
+    const byQueue = new Map<string, { targets: number[]; weights: number[]; total: number }>();
+    for (const t of side) {
+      const m = t.interest.match(account, subject);
+      if (!m.plain && m.queues.size === 0) continue;
+      const idx = targets.length;
+      targets.push(t);
+      plain.push(m.plain ? 1 : 0);
+      for (const [q, w] of m.queues) {
+        if (!(w > 0)) continue;
+        let qr = byQueue.get(q);
+        if (qr === undefined) byQueue.set(q, (qr = { targets: [], weights: [], total: 0 }));
+        qr.targets.push(idx);
+        qr.weights.push(w);
+        qr.total += w;
+      }
+    }
+    if (targets.length === 0) return NO_TARGETS;
+    const queues: QueueRoute[] = [];
+    for (const [q, r] of byQueue) queues.push({ name: Buffer.from(q, 'latin1'), ...r });
+    return { targets, plain: Uint8Array.from(plain), queues };
+  }
+
+  // ── messages ───────────────────────────────────────────────────────
+
+  message(from: RoutePeer, conn: RouteConnection, m: RoutedMsg): void {
     const toProxies = from.kind === 'server';
     if (toProxies) this.stats.msgsFromServers++;
     else this.stats.msgsFromProxies++;
-    const targets = this.side(other(from.kind));
-    if (targets.size === 0) return;
+    const side = toProxies ? this.proxies : this.servers;
+    if (side.size === 0 || m.as < 0) return;
     // Matched on the routed subject as nats-server does. A JetStream push delivery already
     // travels on its deliver subject; the `$JS.ACK…@<subject>` reply only tells the receiving
     // server which subject to show its client, so it passes through untouched.
-    const subject = msg.subject;
-
-    // Queue groups: exactly one target per group the sender chose for us.
-    let assigned: Map<RoutePeer, string[]> | undefined;
-    if (msg.queues && msg.queues.length > 0) {
-      assigned = new Map();
-      for (const q of msg.queues) {
-        const candidates: QueueCandidate<RoutePeer>[] = [];
-        for (const t of targets) {
-          const w = t.interest.match(msg.account, subject).queues.get(q);
-          if (w !== undefined && w > 0) candidates.push({ target: t, weight: w });
-        }
-        const chosen = pickWeighted(candidates, this.random);
-        if (!chosen) {
-          this.stats.queueMisses++;
-          continue;
-        }
-        const list = assigned.get(chosen);
-        if (list) list.push(q);
-        else assigned.set(chosen, [q]);
-      }
+    const acc = this.account(m.line, m.as, m.ae);
+    const cache = toProxies ? acc.toProxies : acc.toServers;
+    let d = cache.get(m.line, m.ss, m.se);
+    if (d === undefined) {
+      d = this.decide(acc.name, m.line.toString('latin1', m.ss, m.se), side);
+      if (cache.size >= DECISIONS_MAX) cache.clear();
+      cache.set(m.line, m.ss, m.se, d);
     }
-
-    for (const t of targets) {
-      const queues = assigned?.get(t);
-      if (!queues && !t.interest.match(msg.account, subject).plain) continue;
-      if (t.forward(msg, queues)) {
-        if (toProxies) this.stats.copiesToProxies++;
-        else this.stats.copiesToServers++;
-      } else {
-        this.stats.copiesDropped++;
-      }
+    const targets = d.targets;
+    if (targets.length === 0) return;
+    if (m.nq === 0) {
+      for (let j = 0; j < targets.length; j++) if (d.plain[j] === 1) this.count(targets[j]!.forward(m, conn, null), toProxies);
+      return;
     }
+    this.assignQueues(m, d);
+    const nq = m.nq;
+    const assign = this.assign;
+    for (let j = 0; j < targets.length; j++) {
+      let mine = 0;
+      for (let k = 0; k < nq; k++) if (assign[k] === j) mine++;
+      if (mine === 0 && d.plain[j] !== 1) continue;
+      let sel: Uint8Array | null = null;
+      if (mine !== nq) {
+        sel = this.sel;
+        for (let k = 0; k < nq; k++) sel[k] = assign[k] === j ? 1 : 0;
+      }
+      this.count(targets[j]!.forward(m, conn, sel), toProxies);
+    }
+  }
+
+  private count(ok: boolean, toProxies: boolean): void {
+    if (!ok) this.stats.copiesDropped++;
+    else if (toProxies) this.stats.copiesToProxies++;
+    else this.stats.copiesToServers++;
+  }
+
+  /** For each queue token of the message, the index of the one target that serves it (-1: none). */
+  private assignQueues(m: RoutedMsg, d: Decision): void {
+    if (this.assign.length < m.nq) {
+      this.assign = new Int32Array(m.nq * 2);
+      this.sel = new Uint8Array(m.nq * 2);
+    }
+    const b = m.line;
+    let i = m.qs;
+    for (let k = 0; k < m.nq; k++) {
+      while (b[i] === 0x20 || b[i] === 0x09) i++;
+      let j = i;
+      while (j < m.qe && b[j] !== 0x20 && b[j] !== 0x09) j++;
+      this.assign[k] = this.pick(d.queues, b, i, j);
+      i = j;
+    }
+  }
+
+  private pick(queues: readonly QueueRoute[], b: Buffer, s: number, e: number): number {
+    for (let q = 0; q < queues.length; q++) {
+      const qr = queues[q]!;
+      const name = qr.name;
+      if (name.length !== e - s) continue;
+      let same = true;
+      for (let x = 0; x < name.length; x++) {
+        if (name[x] !== b[s + x]) {
+          same = false;
+          break;
+        }
+      }
+      if (!same) continue;
+      if (qr.targets.length === 1) return qr.targets[0]!;
+      let r = this.random() * qr.total;
+      for (let x = 0; x < qr.targets.length; x++) {
+        r -= qr.weights[x]!;
+        if (r < 0) return qr.targets[x]!;
+      }
+      return qr.targets[qr.targets.length - 1]!;
+    }
+    this.stats.queueMisses++;
+    return -1;
   }
 }

@@ -1,16 +1,20 @@
-// One route connection: handshake state machine (acceptor and dialer), keepalive and
-// batched, bounded writes. Policy (who is registered, what interest goes where) belongs
+// One route connection: handshake state machine (acceptor and dialer), keepalive, slab
+// writes with flow control. Policy (who is registered, what interest goes where) belongs
 // to the RouteManager; the connection only speaks the protocol (route-protocol.md §1, §2, §7).
 import type { Duplex } from 'node:stream';
 import { RouteParser } from '../protocol/parser.js';
 import { encodeConnect, encodeErr, encodeInfo, PING, PONG } from '../protocol/encode.js';
 import { parseConnect, parseInfo } from '../protocol/json.js';
+import { describeMsg, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
 import type {
-  InterestOp, ProtocolViolation, RouteConnect, RouteInfo, RouteParserHandler, RoutedMessage,
+  InterestOp, ProtocolViolation, RouteConnect, RouteInfo, RouteParserHandler,
 } from '../protocol/types.js';
 import type { Logger } from '../log.js';
+import { FlowControl, type Pausable } from './flow.js';
 import { Keepalive } from './keepalive.js';
-import { OutboundQueue } from './outbound.js';
+import { writeChanged, writeUnchanged } from './msg-writer.js';
+import { Outbound } from './outbound.js';
+import type { RoutePeer } from './peer.js';
 
 export type ConnectionState = 'handshake' | 'registered' | 'closed';
 
@@ -33,7 +37,8 @@ export interface ConnectionOwner {
   /** An INFO after registration (gossip, lame duck, pinned-account requests…). */
   asyncInfo(conn: RouteConnection, info: RouteInfo): void;
   interest(conn: RouteConnection, op: InterestOp): void;
-  message(conn: RouteConnection, msg: RoutedMessage): void;
+  /** The record is the parser's, valid only during the call. */
+  message(conn: RouteConnection, msg: RoutedMsg): void;
   closed(conn: RouteConnection, reason: string): void;
 }
 
@@ -44,7 +49,19 @@ export interface ConnectionSettings {
   handshakeTimeoutMs: number; // any connection that never registers is dropped
   pingIntervalMs: number;
   pingMax: number;
+  /** Bytes queued for a slow consumer before its messages are dropped; also the largest inbound message. */
   maxPending: number;
+  flow: FlowSettings;
+}
+
+/** Flow-control marks (proxy {} options) and the write deadline (cluster options). */
+export interface FlowSettings {
+  slabSize: number;
+  highWater: number;
+  lowWater: number;
+  stallMs: number;
+  writeDeadlineMs: number;
+  writeTimeout: 'default' | 'close' | 'retry';
 }
 
 export interface ConnectionStats {
@@ -54,11 +71,17 @@ export interface ConnectionStats {
   bytesIn: number;
   msgsOut: number;
   bytesOut: number;
+  /** Messages for this peer dropped while it was a slow consumer past max_pending. */
+  msgsDropped: number;
+  bytesDropped: number;
+  /** Milliseconds this connection's input was paused by flow control, and how often. */
+  pausedMs: number;
+  pauses: number;
 }
 
 let nextRid = 0;
 
-export class RouteConnection implements RouteParserHandler {
+export class RouteConnection implements RouteParserHandler, Pausable {
   readonly rid = ++nextRid;
   readonly createdAt = Date.now();
   state: ConnectionState = 'handshake';
@@ -68,10 +91,18 @@ export class RouteConnection implements RouteParserHandler {
   /** Dialer-only: set when the peer must not be dialed again (self route, pinned to no-pool…). */
   noReconnect = false;
   closeReason: string | undefined;
-  readonly stats: ConnectionStats = { msgsOversize: 0, msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0 };
+  readonly stats: ConnectionStats = {
+    msgsOversize: 0, msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, msgsDropped: 0, bytesDropped: 0, pausedMs: 0, pauses: 0,
+  };
+  /** The registered peer this connection belongs to (set by the owner at registration). */
+  peer: RoutePeer | undefined;
 
   private readonly parser: RouteParser;
-  readonly out: OutboundQueue;
+  readonly out: Outbound;
+  readonly flow: FlowControl;
+  /** Reasons the input is paused (flow control of the targets it feeds, a CONNECT check). */
+  private pausedBy = 0;
+  private pausedAt = 0;
   /** Set when the peer's bytes must be decoded before parsing (e.g. after S2 is negotiated). */
   inbound: InboundStage | undefined;
   private readonly keepalive: Keepalive;
@@ -97,12 +128,16 @@ export class RouteConnection implements RouteParserHandler {
     // A message larger than max_pending could never be queued for any peer: it is skipped
     // without being buffered, so a peer cannot make us hold up to 1 GB per connection.
     this.parser = new RouteParser(this, { maxPayload: settings.maxPending });
-    this.out = new OutboundQueue(
-      socket,
-      settings.maxPending,
-      (pending) => this.log.warn(`${this.label} - Slow Consumer Detected: ${pending} bytes pending (max_pending ${settings.maxPending})`),
-      (pending) => this.close(`Slow Consumer: ${pending} bytes pending exceeds twice max_pending`, undefined),
-    );
+    const f = settings.flow;
+    this.out = new Outbound(socket, f, {
+      congested: () => this.flow.congested(),
+      drained: () => this.flow.drained(),
+      writeDeadline: (progress) => this.writeDeadlineExceeded(progress),
+    });
+    this.flow = new FlowControl(this, f.stallMs, () => this.log.warn(
+      `${this.label} - Slow Consumer Detected: ${this.out.pending} bytes pending after ${f.stallMs} ms of backpressure; `
+        + `messages beyond max_pending (${settings.maxPending}) are dropped until it drains`,
+    ));
     this.keepalive = new Keepalive(settings.pingIntervalMs, settings.pingMax, {
       sendPing: () => this.sendControl(PING),
       stale: () => this.close('Stale Connection', 'Stale Connection'),
@@ -148,6 +183,45 @@ export class RouteConnection implements RouteParserHandler {
   private sendInfo(): void {
     this.infoSent = true;
     this.sendControl(encodeInfo(this.settings.localInfo()));
+  }
+
+  /** nats-server: a route is closed only when a write made no progress, or with write_timeout: close. */
+  private writeDeadlineExceeded(progress: boolean): void {
+    const f = this.settings.flow;
+    const msg = `${this.label} - Slow Consumer Detected: WriteDeadline of ${f.writeDeadlineMs / 1000}s exceeded with ${this.out.pending} bytes pending`;
+    if (progress && f.writeTimeout !== 'close') {
+      this.log.warn(msg);
+      return;
+    }
+    this.log.warn(msg);
+    this.close('Slow Consumer (Write Deadline)', undefined);
+  }
+
+  // ── input flow control ─────────────────────────────────────────────
+
+  pauseInput(): void {
+    if (this.pausedBy++ === 0) {
+      this.pausedAt = performance.now();
+      this.stats.pauses++;
+      this.socket.pause();
+    }
+  }
+
+  resumeInput(): void {
+    if (this.pausedBy === 0) return;
+    if (--this.pausedBy === 0) {
+      this.stats.pausedMs += performance.now() - this.pausedAt;
+      if (this.state !== 'closed') this.socket.resume();
+    }
+  }
+
+  get inputPaused(): boolean {
+    return this.pausedBy > 0;
+  }
+
+  /** Memory this connection holds: outbound slabs and references, the parser's assembly buffers. */
+  get heldBytes(): number {
+    return this.out.held + this.parser.heldBytes;
   }
 
   private onBytes(chunk: Buffer): void {
@@ -214,7 +288,7 @@ export class RouteConnection implements RouteParserHandler {
     // what is held is at most the rest of the current chunk, not whatever the peer streams.
     this.held = [];
     this.parser.stopAfterCurrent();
-    this.socket.pause();
+    this.pauseInput();
     this.owner.checkConnect(this, connect).then(
       (rejection) => {
         if (this.state === 'closed') return;
@@ -226,7 +300,7 @@ export class RouteConnection implements RouteParserHandler {
         const held = this.held ?? [];
         this.held = undefined;
         this.guarded(() => this.replay(held));
-        if (!this.parser.failed) this.socket.resume();
+        if (!this.parser.failed) this.resumeInput();
       },
       (err: unknown) => this.close(`Authorization check failed: ${(err as Error).message}`, 'Authorization Violation'),
     );
@@ -288,14 +362,14 @@ export class RouteConnection implements RouteParserHandler {
     this.owner.interest(this, op);
   }
 
-  onMessage(msg: RoutedMessage): void {
-    if (this.tracing) this.trace('<<-', msg.line.toString('latin1'));
+  onMessage(msg: RoutedMsg): void {
+    if (this.tracing) this.trace('<<-', describeMsg(msg).line);
     this.stats.msgsIn++;
     if (this.state !== 'registered') return;
     this.owner.message(this, msg);
   }
 
-  onOversize(verb: RoutedMessage['verb'], size: number): void {
+  onOversize(verb: string, size: number): void {
     this.stats.msgsOversize++;
     this.log.warn(`${this.label} - ${verb} of ${size} bytes dropped: larger than max_pending (${this.settings.maxPending})`);
   }
@@ -306,22 +380,45 @@ export class RouteConnection implements RouteParserHandler {
 
   // ── sending ─────────────────────────────────────────────────────────
 
-  /** Queues a routed message; false when it was dropped because this peer is a slow consumer. */
-  sendMessage(bufs: readonly Buffer[], size: number): boolean {
+  /**
+   * Queues a routed message fed by connection `from`, unchanged (`verb` undefined) or with another
+   * control line (see writeChanged). False when it was dropped: this peer is a slow consumer past
+   * max_pending. While this connection is congested, `from` is paused (backpressure).
+   */
+  sendMessage(
+    m: RoutedMsg, from: Pausable, verb?: MsgVerb, account?: Buffer | null, sel: Uint8Array | null = null,
+  ): boolean {
     if (this.state !== 'registered') return false;
-    if (this.tracing) this.trace('->>', bufs[0]!.toString('latin1'));
-    const ok = this.out.message(bufs, size);
-    if (ok) {
-      this.stats.msgsOut++;
-      this.stats.bytesOut += size;
+    const out = this.out;
+    if (out.congested) {
+      if (this.flow.slow && out.pending > this.settings.maxPending) {
+        this.stats.msgsDropped++;
+        this.stats.bytesDropped += m.size;
+        return false;
+      }
+      this.flow.producer(from);
     }
-    return ok;
+    if (verb === undefined) writeUnchanged(out, m);
+    else writeChanged(out, m, verb, account, sel);
+    this.stats.msgsOut++;
+    this.stats.bytesOut += m.size;
+    if (this.tracing) this.trace('->>', describeMsg(m).line);
+    return true;
   }
 
-  sendControl(buf: Buffer, bounded = true): void {
+  /**
+   * Queues a control line (INFO, PING, RS±…). Never dropped (that would corrupt interest state):
+   * when it comes on behalf of another connection `from`, that one is paused while we are congested.
+   */
+  sendControl(buf: Buffer, from?: Pausable): void {
+    if (this.state === 'closed' && buf !== this.lastErr) return;
     if (this.tracing) this.trace('->>', traceText(buf));
-    this.out.control(buf, bounded);
+    this.out.bytes(buf);
+    if (from !== undefined && this.out.congested) this.flow.producer(from);
   }
+
+  /** The -ERR sent by close() still goes out after the state changed. */
+  private lastErr: Buffer | undefined;
 
   /**
    * Closes the connection once. With errText the peer first gets `-ERR '<errText>'`
@@ -337,8 +434,10 @@ export class RouteConnection implements RouteParserHandler {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.authTimer) clearTimeout(this.authTimer);
     this.held = undefined;
+    this.flow.close();
     if (errText !== undefined) {
-      this.sendControl(encodeErr(errText));
+      this.lastErr = encodeErr(errText);
+      this.sendControl(this.lastErr);
       this.out.flush();
       this.socket.end();
       // A peer that never reads must not keep the socket forever.
@@ -349,7 +448,7 @@ export class RouteConnection implements RouteParserHandler {
       setTimeout(() => this.socket.destroy(), 100).unref();
     }
     this.out.close();
-    this.socket.resume(); // a socket paused for a CONNECT check must still read the peer's FIN
+    this.socket.resume(); // a paused socket must still read the peer's FIN
     const level = wasRegistered || errText ? 'info' : 'debug';
     this.log[level](`${this.label} - Route connection closed: ${reason}`);
     this.owner.closed(this, reason);

@@ -6,7 +6,8 @@ import type net from 'node:net';
 import type { Options, RouteUrl } from '../config/options.js';
 import type { Logger } from '../log.js';
 import { encodeGossipInfo } from '../protocol/encode.js';
-import type { InterestOp, RouteConnect, RouteInfo, RoutedMessage } from '../protocol/types.js';
+import type { RoutedMsg } from '../protocol/msg.js';
+import type { InterestOp, RouteConnect, RouteInfo } from '../protocol/types.js';
 import type { InterestChange } from '../interest/interest-table.js';
 import { checkRouteCredentials } from './auth.js';
 import { RouteConnection, type ConnectionOwner, type RegisterVerdict } from './connection.js';
@@ -23,7 +24,8 @@ export interface RouteObserver {
   peerRemoved(peer: RoutePeer): void;
   /** Called only when the op changed the peer's interest table. */
   interest(peer: RoutePeer, change: InterestChange): void;
-  message(peer: RoutePeer, msg: RoutedMessage): void;
+  /** `msg` is the parser's reused record, valid only during the call; `conn` is where it came from. */
+  message(peer: RoutePeer, conn: RouteConnection, msg: RoutedMsg): void;
 }
 
 export interface PeerSnapshot {
@@ -61,7 +63,6 @@ export class RouteManager implements ConnectionOwner {
   /** Dialer whose connection was closed as a duplicate, waiting for that peer to go. */
   private readonly attached = new Map<string, RouteDialer[]>(); // key: server_id
   private readonly dialerOf = new WeakMap<RouteConnection, RouteDialer>();
-  private readonly peerOf = new WeakMap<RouteConnection, RoutePeer>();
   observer: RouteObserver | undefined;
   private closing = false;
   /** The port the listener is bound to (identity.port is what we advertise). */
@@ -125,6 +126,14 @@ export class RouteManager implements ConnectionOwner {
       pingIntervalMs: c.pingIntervalMs,
       pingMax: c.pingMax,
       maxPending: this.options.proxy.maxPending,
+      flow: {
+        slabSize: this.options.proxy.slabSize,
+        highWater: this.options.proxy.highWater,
+        lowWater: this.options.proxy.lowWater,
+        stallMs: this.options.proxy.stallMs,
+        writeDeadlineMs: c.writeDeadlineMs,
+        writeTimeout: c.writeTimeout,
+      },
     };
   }
 
@@ -264,7 +273,7 @@ export class RouteManager implements ConnectionOwner {
     const kind: PeerKind = info.nrp !== undefined || conn.remoteConnect?.nrp !== undefined ? 'proxy' : 'server';
     const peer = new RoutePeer(id, kind, info, conn);
     this.peers.set(id, peer);
-    this.peerOf.set(conn, peer);
+    conn.peer = peer;
     const dir = conn.solicited ? 'solicited' : 'accepted';
     this.log.info(`${conn.label} - Route connection registered: ${dir} ${kind} "${peer.name}" (${id})`);
     this.gossipNewPeer(peer, conn);
@@ -273,7 +282,7 @@ export class RouteManager implements ConnectionOwner {
   }
 
   asyncInfo(conn: RouteConnection, info: RouteInfo): void {
-    const peer = this.peerOf.get(conn);
+    const peer = conn.peer;
     if (!peer) return;
     if (info.route_acc_add_reqid) {
       // A pooling server asks to pin an account: echo with route_account cleared (§4.4).
@@ -290,21 +299,21 @@ export class RouteManager implements ConnectionOwner {
   }
 
   interest(conn: RouteConnection, op: InterestOp): void {
-    const peer = this.peerOf.get(conn);
+    const peer = conn.peer;
     if (!peer) return;
     const change = peer.interest.apply(op);
     if (change === undefined) return;
     this.observer?.interest(peer, change);
   }
 
-  message(conn: RouteConnection, msg: RoutedMessage): void {
-    const peer = this.peerOf.get(conn);
-    if (peer) this.observer?.message(peer, msg);
+  message(conn: RouteConnection, msg: RoutedMsg): void {
+    const peer = conn.peer;
+    if (peer) this.observer?.message(peer, conn, msg);
   }
 
   closed(conn: RouteConnection, _reason: string): void {
     this.connections.delete(conn);
-    const peer = this.peerOf.get(conn);
+    const peer = conn.peer;
     const dialer = this.dialerOf.get(conn);
     if (peer && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
@@ -384,7 +393,7 @@ export class RouteManager implements ConnectionOwner {
         bytesIn: c.stats.bytesIn,
         msgsOut: c.stats.msgsOut,
         bytesOut: c.stats.bytesOut,
-        msgsDropped: c.out.stats.msgsDropped,
+        msgsDropped: c.stats.msgsDropped,
         pendingBytes: c.out.pending,
         interestCount: p.interest.size,
       };

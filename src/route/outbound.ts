@@ -1,111 +1,307 @@
-// Per-connection write batching with a bound (design.md §3): everything queued during one
-// event-loop turn goes to the socket as one corked batch; pending bytes are capped so a slow
-// peer is detected and reported instead of buffered forever.
+// The outbound side of one connection (design.md §3): frames are copied into large reused
+// slabs and the socket gets one corked write per event-loop turn, so one writev moves
+// megabytes instead of a few hundred small buffers. Runs of unchanged frames that lie next to
+// each other in an (immutable) input chunk are copied as one span, and a long run or a large
+// payload that owns its buffer is queued by reference instead of being copied at all.
+//
+// It also measures what it holds and reports the marks the flow control acts on: above the
+// high-water mark the connection is congested (its producers get paused), below the low-water
+// mark it has drained; no write progress within the write deadline means a stuck peer.
 import type { Writable } from 'node:stream';
 
-/** A stage that transforms a whole outbound batch (compression slots in here). */
+/** A stage that transforms a whole flushed batch (compression slots in here). */
 export interface OutboundStage {
   encode(batch: Buffer[]): Buffer[];
 }
 
-export interface OutboundStats {
-  bytesQueued: number;
-  msgsDropped: number;
-  bytesDropped: number;
-  slowConsumerEvents: number;
+export interface OutboundLimits {
+  /** Bytes per slab (reused). */
+  slabSize: number;
+  /** Queued bytes at which the connection counts as congested. */
+  highWater: number;
+  /** Queued bytes under which a congested connection has drained. */
+  lowWater: number;
+  /** Milliseconds without write progress (while bytes are queued) before the peer is stuck; 0 = never. */
+  writeDeadlineMs: number;
 }
 
-export class OutboundQueue {
-  private batch: Buffer[] = [];
-  private batchBytes = 0;
+export interface OutboundEvents {
+  congested(): void;
+  drained(): void;
+  /** No write progress within the deadline (`progress`: whether any byte went out meanwhile). */
+  writeDeadline(progress: boolean): void;
+}
+
+export interface OutboundStats {
+  /** Bytes handed to the socket (wire bytes, after a stage). */
+  bytesFlushed: number;
+  /** Bytes the socket reported written. */
+  bytesWritten: number;
+  flushes: number;
+}
+
+/** Spans at least this long are queued by reference (their chunk is immutable) instead of copied. */
+const REF_MIN = 16 * 1024;
+/** Free slabs kept per connection for reuse. */
+const FREE_SLABS = 4;
+const CRLF_0 = 0x0d;
+const CRLF_1 = 0x0a;
+
+interface Slab {
+  buf: Buffer;
+  /** Writes of this slab's bytes not yet completed by the socket. */
+  inflight: number;
+}
+
+export class Outbound {
+  /** The slab being filled; bytes [flushedTo, pos) are not yet handed to the socket. */
+  private slab: Slab;
+  pos = 0;
+  private flushedTo = 0;
+  private readonly free: Slab[] = [];
+  /** Parts ready for the next flush, in order (slab pieces and referenced buffers). */
+  private parts: Buffer[] = [];
+  private partSlabs: (Slab | undefined)[] = [];
+  private partsBytes = 0;
+  /** A deferred span of a stable buffer, extended while frames follow each other in it. */
+  private spanSrc: Buffer | undefined = undefined;
+  private spanS = 0;
+  private spanE = 0;
   private scheduled = false;
   private closed = false;
+  /** Memory held for this connection: slabs allocated plus referenced buffers not yet written. */
+  held: number;
+  congested = false;
   stage: OutboundStage | undefined;
-  readonly stats: OutboundStats = { bytesQueued: 0, msgsDropped: 0, bytesDropped: 0, slowConsumerEvents: 0 };
-  private slow = false;
+  readonly stats: OutboundStats = { bytesFlushed: 0, bytesWritten: 0, flushes: 0 };
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private writtenAtArm = 0;
 
   constructor(
     private readonly socket: Writable,
-    private readonly maxPending: number,
-    /** Called once each time the connection becomes a slow consumer (not for every drop). */
-    private readonly onSlowConsumer: (pending: number) => void,
-    /** Called when even control traffic cannot be queued: the connection must be closed. */
-    private readonly onOverflow: (pending: number) => void,
-  ) {}
+    private readonly limits: OutboundLimits,
+    private readonly events: OutboundEvents,
+  ) {
+    this.slab = { buf: Buffer.allocUnsafe(limits.slabSize), inflight: 0 };
+    this.held = limits.slabSize;
+  }
 
-  /** Bytes handed to us but not yet written to the kernel. */
+  /** Bytes queued and not yet taken by the kernel (ours plus the socket's buffer). */
   get pending(): number {
-    return this.batchBytes + this.socket.writableLength;
+    return this.partsBytes + (this.pos - this.flushedTo) + (this.spanE - this.spanS) + this.socket.writableLength;
+  }
+
+  // ── appending ──────────────────────────────────────────────────────
+
+  /**
+   * Makes room for `n` contiguous bytes at `this.pos` in the current slab and returns the slab's
+   * buffer (write at `pos`, then advance `pos`). `n` must not exceed the slab size.
+   */
+  room(n: number): Buffer {
+    if (this.spanSrc !== undefined) this.materialize();
+    if (this.pos + n > this.slab.buf.length) this.nextSlab();
+    this.touch();
+    return this.slab.buf;
   }
 
   /**
-   * Queues protocol control traffic (INFO, PING, RS±…). Control lines are never dropped
-   * because dropping them would corrupt interest state; past twice the bound the
-   * connection is given up (it reconnects and resynchronises). The interest snapshot sent
-   * once at registration is exempt (`bounded` false): it is finite, and refusing it would
-   * make a large site unable to register at all.
+   * Appends src[s, e). `stable`: the bytes never change (a socket chunk, an owned payload), so
+   * the copy may be deferred to join a following adjacent span, or skipped for a long span.
    */
-  control(buf: Buffer, bounded = true): void {
-    if (this.closed) return;
-    if (bounded && this.pending + buf.length > this.maxPending * 2) {
-      this.onOverflow(this.pending);
+  span(src: Buffer, s: number, e: number, stable: boolean): void {
+    if (e <= s) return;
+    if (stable) {
+      if (this.spanSrc === src && this.spanE === s) {
+        this.spanE = e;
+        return;
+      }
+      if (this.spanSrc !== undefined) this.materialize();
+      this.spanSrc = src;
+      this.spanS = s;
+      this.spanE = e;
+      this.touch();
       return;
     }
-    this.push(buf);
+    if (this.spanSrc !== undefined) this.materialize();
+    this.copyIn(src, s, e);
+    this.touch();
   }
 
-  /**
-   * Queues one message as several buffers (line, CRLF, data, CRLF). Returns false and
-   * counts a drop when the bound is reached: the slow consumer loses messages, other
-   * connections are unaffected.
-   */
-  message(bufs: readonly Buffer[], size: number): boolean {
-    if (this.closed) return false;
-    if (this.pending + size > this.maxPending) {
-      this.stats.msgsDropped++;
-      this.stats.bytesDropped += size;
-      if (!this.slow) {
-        this.slow = true;
-        this.stats.slowConsumerEvents++;
-        this.onSlowConsumer(this.pending);
+  /** Appends CRLF. */
+  crlf(): void {
+    const b = this.room(2);
+    b[this.pos++] = CRLF_0;
+    b[this.pos++] = CRLF_1;
+  }
+
+  /** Appends a whole buffer (control lines: INFO, PING, RS+ …). */
+  bytes(buf: Buffer): void {
+    this.span(buf, 0, buf.length, false);
+  }
+
+  private materialize(): void {
+    const src = this.spanSrc!;
+    const s = this.spanS;
+    const e = this.spanE;
+    this.spanSrc = undefined;
+    this.spanS = this.spanE = 0;
+    if (e - s >= REF_MIN) this.ref(src.subarray(s, e));
+    else this.copyIn(src, s, e);
+  }
+
+  /** Queues a buffer by reference (it must not change until written). */
+  private ref(buf: Buffer): void {
+    this.cut();
+    this.parts.push(buf);
+    this.partSlabs.push(undefined);
+    this.partsBytes += buf.length;
+    this.held += buf.length;
+  }
+
+  private copyIn(src: Buffer, s: number, e: number): void {
+    while (s < e) {
+      let free = this.slab.buf.length - this.pos;
+      if (free === 0) {
+        this.nextSlab();
+        free = this.slab.buf.length - this.pos;
       }
-      return false;
+      const n = Math.min(free, e - s);
+      src.copy(this.slab.buf, this.pos, s, s + n);
+      this.pos += n;
+      s += n;
     }
-    if (this.slow && this.pending < this.maxPending / 2) this.slow = false;
-    for (const b of bufs) this.push(b);
-    return true;
   }
 
-  private push(buf: Buffer): void {
-    this.batch.push(buf);
-    this.batchBytes += buf.length;
-    this.stats.bytesQueued += buf.length;
-    if (!this.scheduled) {
+  /** Moves the filled part of the current slab into the parts list. */
+  private cut(): void {
+    if (this.pos === this.flushedTo) return;
+    this.parts.push(this.slab.buf.subarray(this.flushedTo, this.pos));
+    this.partSlabs.push(this.slab);
+    this.slab.inflight++;
+    this.partsBytes += this.pos - this.flushedTo;
+    this.flushedTo = this.pos;
+  }
+
+  private nextSlab(): void {
+    this.cut();
+    const old = this.slab;
+    if (old.inflight === 0) {
+      // Nothing of it is queued any more: start it over.
+      this.pos = this.flushedTo = 0;
+      return;
+    }
+    const reuse = this.free.pop();
+    if (reuse !== undefined) {
+      this.slab = reuse;
+    } else {
+      this.slab = { buf: Buffer.allocUnsafe(this.limits.slabSize), inflight: 0 };
+      this.held += this.limits.slabSize;
+    }
+    this.pos = this.flushedTo = 0;
+  }
+
+  /** Something was appended: schedule the flush and check the high-water mark. */
+  private touch(): void {
+    if (!this.scheduled && !this.closed) {
       this.scheduled = true;
       setImmediate(this.flush);
     }
+    if (!this.congested && this.pending > this.limits.highWater) {
+      this.congested = true;
+      this.events.congested();
+    }
   }
 
-  /** Writes the batch now (used before a close so the last -ERR reaches the peer). */
+  // ── flushing ───────────────────────────────────────────────────────
+
+  /** Hands everything queued to the socket in one corked write (also used right before a close). */
   readonly flush = (): void => {
     this.scheduled = false;
-    if (this.batch.length === 0 || this.closed) return;
-    let bufs = this.batch;
-    this.batch = [];
-    this.batchBytes = 0;
-    if (this.stage) bufs = this.stage.encode(bufs);
-    if (bufs.length === 1) {
-      this.socket.write(bufs[0]!);
+    if (this.closed) return;
+    if (this.spanSrc !== undefined) this.materialize();
+    this.cut();
+    if (this.parts.length === 0) return;
+    const parts = this.parts;
+    const slabs = this.partSlabs;
+    this.parts = [];
+    this.partSlabs = [];
+    this.partsBytes = 0;
+    this.stats.flushes++;
+    const socket = this.socket;
+    if (this.stage) {
+      // The stage gets the whole batch (one compressed stream per flush, as nats-server does);
+      // the slabs are free once it has consumed them.
+      const out = this.stage.encode(parts);
+      for (let i = 0; i < slabs.length; i++) this.release(slabs[i], parts[i]!.length, false);
+      this.writeAll(out, undefined);
+    } else {
+      this.writeAll(parts, slabs);
+    }
+    if (this.slab.inflight === 0 && this.pos === this.flushedTo) this.pos = this.flushedTo = 0;
+    this.armDeadline();
+    void socket;
+  };
+
+  private writeAll(bufs: Buffer[], slabs: (Slab | undefined)[] | undefined): void {
+    const socket = this.socket;
+    const many = bufs.length > 1;
+    if (many) socket.cork();
+    for (let i = 0; i < bufs.length; i++) {
+      const b = bufs[i]!;
+      const slab = slabs?.[i];
+      this.stats.bytesFlushed += b.length;
+      socket.write(b, (err) => this.written(slab, b.length, slabs === undefined || slab !== undefined, err));
+    }
+    if (many) socket.uncork();
+  }
+
+  private written(slab: Slab | undefined, n: number, viaSlab: boolean, err: Error | null | undefined): void {
+    if (!err) this.stats.bytesWritten += n;
+    if (viaSlab) this.release(slab, n, true);
+    else this.held -= n; // a referenced buffer
+    if (this.congested && this.pending < this.limits.lowWater) {
+      this.congested = false;
+      this.events.drained();
+    }
+  }
+
+  private release(slab: Slab | undefined, n: number, fromWrite: boolean): void {
+    if (slab === undefined) {
+      if (!fromWrite) this.held -= n;
       return;
     }
-    this.socket.cork();
-    for (const b of bufs) this.socket.write(b);
-    this.socket.uncork();
+    if (--slab.inflight > 0 || slab === this.slab) return;
+    if (this.free.length < FREE_SLABS) this.free.push(slab);
+    else this.held -= slab.buf.length;
+  }
+
+  // ── write deadline ─────────────────────────────────────────────────
+
+  private armDeadline(): void {
+    const ms = this.limits.writeDeadlineMs;
+    if (ms <= 0 || this.deadlineTimer !== undefined || this.socket.writableLength === 0) return;
+    this.writtenAtArm = this.stats.bytesWritten;
+    this.deadlineTimer = setTimeout(this.deadlineCheck, ms);
+    this.deadlineTimer.unref();
+  }
+
+  private readonly deadlineCheck = (): void => {
+    this.deadlineTimer = undefined;
+    if (this.closed || this.socket.writableLength === 0) return;
+    this.events.writeDeadline(this.stats.bytesWritten !== this.writtenAtArm);
+    this.armDeadline();
   };
 
   close(): void {
     this.closed = true;
-    this.batch = [];
-    this.batchBytes = 0;
+    this.parts = [];
+    this.partSlabs = [];
+    this.partsBytes = 0;
+    this.spanSrc = undefined;
+    this.spanS = this.spanE = 0;
+    this.pos = this.flushedTo = 0;
+    this.free.length = 0;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
   }
 }

@@ -1,11 +1,13 @@
 // A remote route peer (one server_id). It owns its connections: today a single no-pool
 // connection; pooled slots and pinned-account connections attach here later. It knows the
 // peer's capabilities, so callers hand it interest and messages without knowing the wire form.
-import type { InterestOp, RouteInfo, RoutedMessage } from '../protocol/types.js';
-import { encodeInterest, encodeMsgLine, messageBuffers } from '../protocol/encode.js';
+import type { InterestOp, RouteInfo } from '../protocol/types.js';
+import { encodeInterest } from '../protocol/encode.js';
+import { VERB_HMSG, VERB_LMSG, VERB_RMSG, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
 import type { AggregateDelta } from '../interest/aggregate.js';
 import { InterestTable } from '../interest/interest-table.js';
 import type { RouteConnection } from './connection.js';
+import type { Pausable } from './flow.js';
 
 /** A nats-server of our own site, or another nats-route-proxy. */
 export type PeerKind = 'server' | 'proxy';
@@ -15,26 +17,32 @@ export class RoutePeer {
   /** Peers without lnocu only: wire key → the aggregate entries that share it. */
   private readonly collapsed = new Map<string, Map<string, AggregateDelta>>();
   readonly connectedAt = Date.now();
+  /** Capabilities, read once: they decide the frame form on every message. */
+  private readonly lnoc: boolean;
+  private readonly headers: boolean;
 
   constructor(
     readonly id: string,
     readonly kind: PeerKind,
     public info: RouteInfo,
     public main: RouteConnection,
-  ) {}
+  ) {
+    this.lnoc = info.lnoc === true;
+    this.headers = info.headers === true;
+  }
 
   get name(): string {
     return this.info.server_name ?? this.id;
   }
 
   /**
-   * Advertises one interest change (`bulk`: part of the snapshot sent at registration, exempt
-   * from the control-traffic bound). A peer without `lnoc` gets leafnode-origin interest as
-   * plain RS± (nats-server falls back the same way); LS- carries the origin only with `lnocu`.
+   * Advertises one interest change; `from` is the connection it came from (paused while this
+   * peer is congested). A peer without `lnoc` gets leafnode-origin interest as plain RS±
+   * (nats-server falls back the same way); LS- carries the origin only with `lnocu`.
    */
-  sendInterest(d: AggregateDelta, bulk = false): void {
+  sendInterest(d: AggregateDelta, from?: Pausable): void {
     if (this.info.lnocu === true) {
-      this.writeInterest(d, bulk);
+      this.writeInterest(d, from);
       return;
     }
     // Without lnocu a server keys route interest by (account, subject, queue) only, whether it
@@ -48,60 +56,39 @@ export class RoutePeer {
       group ??= new Map();
       this.collapsed.set(wireKey, group);
       group.set(contributor, d);
-      if (first) this.writeInterest(d, bulk);
-      else if (d.queue !== undefined) this.writeInterest(collapsedQueue(group), bulk);
+      if (first) this.writeInterest(d, from);
+      else if (d.queue !== undefined) this.writeInterest(collapsedQueue(group), from);
       return;
     }
     if (!group?.delete(contributor)) return;
     if (group.size === 0) {
       this.collapsed.delete(wireKey);
-      this.writeInterest(d, bulk);
+      this.writeInterest(d, from);
     } else if (d.queue !== undefined) {
-      this.writeInterest(collapsedQueue(group), bulk);
+      this.writeInterest(collapsedQueue(group), from);
     }
   }
 
-  private writeInterest(d: AggregateDelta, bulk: boolean): void {
+  private writeInterest(d: AggregateDelta, from: Pausable | undefined): void {
     const op: InterestOp = { add: d.add, leaf: d.leaf && this.info.lnoc === true, account: d.account, subject: d.subject };
     if (d.queue !== undefined) op.queue = d.queue;
     if (d.weight !== undefined) op.weight = d.weight;
     if (d.origin !== undefined) op.origin = d.origin;
-    this.main.sendControl(encodeInterest(op, false, this.info.lnocu === true), !bulk);
+    this.main.sendControl(encodeInterest(op, false, this.info.lnocu === true), from);
   }
 
   /**
-   * Forwards a routed message, listing `queues` (the groups this peer must serve; undefined =
-   * plain subscribers only). The original control line is reused when nothing changes for
-   * this peer. Returns false when the peer's bounded queue refused it (slow consumer).
+   * Forwards a routed message fed by `from`, with the queue groups `sel[k] !== 0` of its list
+   * (null: all of them, as received). The input frame is passed on unchanged unless this peer
+   * needs another form. False when the peer's bounded queue refused it (slow consumer).
    */
-  forward(msg: RoutedMessage, queues: string[] | undefined): boolean {
-    let verb = msg.verb;
-    let data = msg.data;
-    let hdrSize = msg.hdrSize;
-    if (verb === 'LMSG' && this.info.lnoc !== true) verb = 'HMSG';
-    if (verb !== 'RMSG' && this.info.headers !== true) {
-      // A peer without header support gets the payload only (client.go:deliverMsg).
-      data = data.subarray(hdrSize);
-      hdrSize = 0;
-      verb = 'RMSG';
-    }
-    const sameQueues = queues === undefined
-      ? msg.queues === undefined || msg.queues.length === 0
-      : msg.queues !== undefined && queues.length === msg.queues.length;
-    let line = msg.line;
-    if (verb !== msg.verb || !sameQueues) {
-      line = encodeMsgLine({
-        verb,
-        origin: verb === 'LMSG' ? msg.origin : undefined,
-        account: msg.account,
-        subject: msg.subject,
-        reply: msg.reply,
-        queues,
-        hdrSize,
-        size: data.length,
-      });
-    }
-    return this.main.sendMessage(messageBuffers(line, data), line.length + data.length + 4);
+  forward(m: RoutedMsg, from: Pausable, sel: Uint8Array | null): boolean {
+    let verb: MsgVerb = m.verb;
+    if (verb === VERB_LMSG && !this.lnoc) verb = VERB_HMSG;
+    // A peer without header support gets the payload only (client.go:deliverMsg).
+    if (verb !== VERB_RMSG && !this.headers) verb = VERB_RMSG;
+    if (verb === m.verb && sel === null) return this.main.sendMessage(m, from);
+    return this.main.sendMessage(m, from, verb, undefined, sel);
   }
 }
 

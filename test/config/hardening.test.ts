@@ -29,6 +29,8 @@ function timed(f: () => unknown): { err: unknown; ms: number } {
   return { err, ms: performance.now() - t0 };
 }
 
+// The time bounds are generous on purpose: they catch the exponential blowups these inputs
+// caused (seconds to minutes), not speed, and must hold on a loaded 2-core machine.
 t.test('YAML alias bomb: refused fast with a positioned ERR_CONFIG_PARSE', async (t) => {
   const lines = ['a0: &a0 [x,x,x,x,x,x,x,x,x,x]'];
   for (let i = 1; i <= 6; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]`);
@@ -37,7 +39,7 @@ t.test('YAML alias bomb: refused fast with a positioned ERR_CONFIG_PARSE', async
   t.ok(err instanceof ProxyError, 'refused');
   t.equal((err as ProxyError).code, 'ERR_CONFIG_PARSE');
   t.match((err as Error).message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: too many alias expansions \\(more than 1000\\): YAML alias bombs are refused$`));
-  t.ok(ms < 500, `fast (${ms.toFixed(0)} ms)`);
+  t.ok(ms < 5000, `fast (${ms.toFixed(0)} ms)`);
 });
 
 t.test('YAML: one wide anchor aliased many times is refused too', async (t) => {
@@ -46,7 +48,7 @@ t.test('YAML: one wide anchor aliased many times is refused too', async (t) => {
   const { err, ms } = timed(() => loadConfigFile(f));
   t.equal((err as ProxyError).code, 'ERR_CONFIG_PARSE');
   t.match((err as Error).message, /:2:\d+: alias expansions produce too many values \(more than 100000\): YAML alias bombs are refused$/);
-  t.ok(ms < 1000, `fast (${ms.toFixed(0)} ms)`);
+  t.ok(ms < 5000, `fast (${ms.toFixed(0)} ms)`);
 });
 
 t.test('YAML: ordinary aliases still work', async (t) => {
@@ -94,7 +96,7 @@ t.test('permissions given a huge shared array: a short message, fast', async (t)
   t.ok(msg.startsWith('f.conf:10:23: Expected permissions to be a map/struct, got [[[[[[[[[1 1 1 1 1 1 1 1 1 1] [1 1'), msg.slice(0, 120));
   t.ok(msg.endsWith('...'), 'cut with ...');
   t.ok(msg.length < 320, `short (${msg.length} chars)`);
-  t.ok(ms < 500, `fast (${ms.toFixed(0)} ms)`);
+  t.ok(ms < 5000, `fast (${ms.toFixed(0)} ms)`);
 });
 
 t.test('permissions given a short array: shown whole, as nats-server does', async (t) => {
@@ -109,7 +111,7 @@ t.test('shared arrays elsewhere in cluster {}: errors stay few and fast', async 
     t.equal(err, undefined, key);
     t.ok(r!.errors.length >= 1 && r!.errors.length <= 10, `${key}: ${r!.errors.length} errors`);
     t.ok(r!.errors.every((e) => e.length < 400), `${key}: short messages`);
-    t.ok(ms < 500, `${key}: fast (${ms.toFixed(0)} ms)`);
+    t.ok(ms < 5000, `${key}: fast (${ms.toFixed(0)} ms)`);
   }
 });
 
@@ -156,7 +158,7 @@ t.test('environment variables referencing each other: each parsed once per parse
   let m: ReturnType<typeof parseConfigText> | undefined;
   const { err, ms } = timed(() => { m = parseConfigText('\na: $N9\n', 'f.conf', { env }); });
   t.equal(err, undefined);
-  t.ok(ms < 500, `fast (${ms.toFixed(0)} ms)`);
+  t.ok(ms < 5000, `fast (${ms.toFixed(0)} ms)`);
   let v = m!.entries.get('a')!.value;
   t.same(v.pos, { file: 'f.conf', line: 2, column: 4 }, 'the value points at the reference');
   for (let depth = 9; depth > 0; depth--) {
@@ -210,7 +212,7 @@ t.test('the same file included over and over is parsed once', async (t) => {
   let m: ReturnType<typeof loadConfigFile> | undefined;
   const { err, ms } = timed(() => { m = loadConfigFile(main, { env: {} }); });
   t.equal(err, undefined);
-  t.ok(ms < 500, `fast (${ms.toFixed(0)} ms)`);
+  t.ok(ms < 5000, `fast (${ms.toFixed(0)} ms)`);
   t.same(m!.entries.get('cluster')!.keyPos, { file: path.join(dir, 'f6.conf'), line: 1, column: 1 });
 
   // A key used as a variable at one include site is still an unknown field at another.

@@ -6,7 +6,8 @@ import { connect } from '@nats-io/transport-node';
 import { startServer, waitFor, type StartedServer } from '../helpers/nats-server.js';
 import { startProxy } from '../helpers/proxy.js';
 import { freePort } from '../helpers/ports.js';
-import type { RoutedMessage } from '../../src/protocol/types.js';
+import { VERB_NAMES, type RoutedMsg } from '../../src/protocol/msg.js';
+import type { RouteConnection } from '../../src/route/connection.js';
 import type { RoutePeer } from '../../src/route/peer.js';
 
 const proxyConf = (name: string, routes: string[]) => `server_name: ${name}
@@ -44,7 +45,7 @@ t.test('leafnode-origin interest and messages pass through', async (t) => {
   const verbs = new Set<string>();
   const relay = pa.daemon.relay;
   const original = relay.message.bind(relay);
-  relay.message = (peer: RoutePeer, msg: RoutedMessage) => { verbs.add(msg.verb); original(peer, msg); };
+  relay.message = (peer: RoutePeer, conn: RouteConnection, msg: RoutedMsg) => { verbs.add(VERB_NAMES[msg.verb]); original(peer, conn, msg); };
 
   await t.test('LS+ from a leaf reaches the other site and messages come back to the leaf', async (t) => {
     const ncLeaf = await connect({ servers: leaf.clientUrl });

@@ -1,6 +1,37 @@
 // Test helper: a RouteParser whose handler records every event as plain data.
 import { RouteParser, type RouteParserOptions } from '../../src/protocol/parser.js';
-import type { InterestOp, ProtocolViolation, RoutedMessage, RouteParserHandler } from '../../src/protocol/types.js';
+import { describeMsg, type RoutedMsg } from '../../src/protocol/msg.js';
+import type { InterestOp, ProtocolViolation, RouteParserHandler } from '../../src/protocol/types.js';
+
+/** A routed message as plain values (the parser's record is reused, so it is copied at once). */
+export interface RoutedMessage {
+  verb: 'RMSG' | 'HMSG' | 'LMSG';
+  origin?: string;
+  account: string;
+  subject: string;
+  reply?: string;
+  queues?: string[];
+  hdrSize: number;
+  /** A view of where the record pointed (for zero-copy checks; a reused buffer may change later). */
+  data: Buffer;
+  line: Buffer;
+}
+
+/** Plain values of the record, with the pinned account filled in as the old parser did. */
+export function materialize(m: RoutedMsg, pinned: string | undefined): RoutedMessage {
+  const v = describeMsg(m, false);
+  // Field order as the parser's old objects had it (the split tests compare serialized events).
+  const out = { verb: v.verb } as RoutedMessage;
+  if (v.origin !== undefined) out.origin = v.origin;
+  out.account = v.account ?? pinned ?? '';
+  out.subject = v.subject;
+  if (v.reply !== undefined) out.reply = v.reply;
+  if (v.queues !== undefined) out.queues = v.queues;
+  out.hdrSize = v.hdrSize;
+  out.data = v.data;
+  out.line = m.line.subarray(m.ls, m.le);
+  return out;
+}
 
 export type Event =
   | { ev: 'info' | 'connect' | 'err'; text: string }
@@ -32,7 +63,8 @@ export function record(opts?: RouteParserOptions, setup?: (p: RouteParser) => vo
     onOk: () => push({ ev: 'ok' }),
     onErr: (text) => push({ ev: 'err', text }),
     onInterest: (op) => push({ ev: 'interest', op }),
-    onMessage: (msg) => {
+    onMessage: (rec) => {
+      const msg = materialize(rec, r.parser.pinnedAccount);
       r.raw.push(msg);
       const { data, line, ...rest } = msg;
       push({ ev: 'msg', msg: { ...rest, data: data.toString('latin1'), line: line.toString('latin1') } });

@@ -2,10 +2,13 @@
 // exactly-one queue delivery, never server→server nor proxy→proxy.
 import t from 'tap';
 import { Relay } from '../../src/relay/relay.js';
-import { pickWeighted } from '../../src/relay/queue-pick.js';
 import { InterestTable } from '../../src/interest/interest-table.js';
 import type { AggregateDelta } from '../../src/interest/aggregate.js';
-import type { InterestOp, RoutedMessage } from '../../src/protocol/types.js';
+import type { InterestOp } from '../../src/protocol/types.js';
+import { queueNames, type RoutedMsg } from '../../src/protocol/msg.js';
+import { RouteParser } from '../../src/protocol/parser.js';
+import { encodeMsgLine } from '../../src/protocol/encode.js';
+import type { RouteConnection } from '../../src/route/connection.js';
 import type { RouteManager } from '../../src/route/manager.js';
 import type { RoutePeer, PeerKind } from '../../src/route/peer.js';
 
@@ -16,9 +19,11 @@ class FakePeer {
   refuse = false;
   constructor(readonly id: string, readonly kind: PeerKind) {}
   sendInterest(d: AggregateDelta) { this.sent.push(d); }
-  forward(msg: RoutedMessage, queues: string[] | undefined) {
+  forward(m: RoutedMsg, _from: unknown, sel: Uint8Array | null) {
     if (this.refuse) return false;
-    this.got.push({ subject: msg.subject, queues });
+    const all = m.nq > 0 ? queueNames(m) : [];
+    const queues = sel === null ? all : all.filter((_q, i) => sel[i] !== 0);
+    this.got.push({ subject: m.line.toString('latin1', m.ss, m.se), queues: queues.length > 0 ? queues : undefined });
     return true;
   }
 }
@@ -40,11 +45,16 @@ function setup(seed = 1) {
     const change = p.interest.apply(full);
     if (change) relay.interest(p as unknown as RoutePeer, change);
   };
+  // Messages come through a real parser, as the relay gets them: a reused record of offsets.
+  let source: FakePeer | undefined;
+  const parser = new RouteParser({
+    onInfo() {}, onConnect() {}, onPing() {}, onPong() {}, onOk() {}, onErr() {}, onInterest() {}, onViolation() {},
+    onMessage: (m) => relay.message(source as unknown as RoutePeer, {} as RouteConnection, m),
+  });
   const msg = (from: FakePeer, subject: string, queues?: string[], reply?: string) => {
-    const m: RoutedMessage = { verb: 'RMSG', account: '$G', subject, hdrSize: 0, data: Buffer.from('x'), line: Buffer.from(`RMSG $G ${subject} 1`) };
-    if (queues) m.queues = queues;
-    if (reply) m.reply = reply;
-    relay.message(from as unknown as RoutePeer, m);
+    source = from;
+    const line = encodeMsgLine({ verb: 'RMSG', account: '$G', subject, reply, queues, size: 1 });
+    parser.parse(Buffer.concat([line, Buffer.from('\r\nx\r\n')]));
   };
   return { relay, add, sub, msg, manager, peers };
 }
@@ -137,10 +147,4 @@ t.test('JetStream push deliveries match on the routed subject; the @ reply passe
   msg(s1, 'deliver.here', undefined, '$JS.ACK.S.C.1.2.3.4.5@orders.new');
   t.equal(p1.got.length, 1, 'delivered where the deliver subject has interest');
   t.equal(p2.got.length, 0, 'not matched on the subject after @');
-});
-
-t.test('pickWeighted', async (t) => {
-  t.equal(pickWeighted([], Math.random), undefined);
-  t.equal(pickWeighted([{ target: 'a', weight: 5 }], () => 0.99), 'a');
-  t.equal(pickWeighted([{ target: 'a', weight: 1 }, { target: 'b', weight: 1 }], () => 0.75), 'b');
 });

@@ -1,53 +1,151 @@
-// Write batching and the pending-bytes bound of one connection.
+// The outbound slab writer and flow control of one connection, with socket stand-ins:
+// one write per turn, spans and references, high/low marks, the stall budget, the write deadline.
 import t from 'tap';
-import { Writable } from 'node:stream';
-import { OutboundQueue } from '../../src/route/outbound.js';
-
-/** A socket stand-in that records each write call (writev batches arrive as one call). */
-function sink(opts: { stall?: boolean } = {}) {
-  const calls: number[] = [];
-  const w = new Writable({
-    highWaterMark: 1,
-    writev(chunks, cb) {
-      calls.push(chunks.length);
-      if (!opts.stall) cb();
-    },
-    write(_chunk, _enc, cb) {
-      calls.push(1);
-      if (!opts.stall) cb();
-    },
-  });
-  return { w, calls };
-}
+import { FlowControl, type Pausable } from '../../src/route/flow.js';
+import { outbound, sink } from '../helpers/outbound-sink.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
-t.test('everything queued in one event-loop turn goes out as one batch', async (t) => {
-  const { w, calls } = sink();
-  const q = new OutboundQueue(w, 1 << 20, () => t.fail('slow'), () => t.fail('overflow'));
-  for (let i = 0; i < 50; i++) q.message([Buffer.from('RMSG $G a 1'), Buffer.from('\r\n'), Buffer.from('x'), Buffer.from('\r\n')], 16);
-  q.control(Buffer.from('PING\r\n'));
-  t.same(calls, [], 'nothing written synchronously');
+function frames(n: number, size: number): Buffer {
+  const one = Buffer.concat([Buffer.from(`RMSG $G a ${size}\r\n`), Buffer.alloc(size, 0x61), Buffer.from('\r\n')]);
+  return Buffer.concat(Array.from({ length: n }, () => one));
+}
+
+t.test('everything queued in one event-loop turn goes out in one write, however many frames', async (t) => {
+  const s = sink();
+  const out = outbound(s);
+  const input = frames(2000, 16); // ~44 KB of small frames, as one chunk
+  const one = input.length / 2000;
+  // Not adjacent (every other frame): each is copied into the slab.
+  for (let i = 0; i < 2000; i += 2) out.span(input, i * one, (i + 1) * one, true);
+  out.bytes(Buffer.from('PING\r\n'));
+  t.same(s.calls, [], 'nothing written synchronously');
   await turn();
   await turn();
-  t.same(calls, [201], 'one writev with every buffer');
+  t.same(s.calls, [1], 'one write for 1000 frames and a control line');
+  t.equal(s.bytes().length, 1000 * one + 6);
 });
 
-t.test('past max_pending messages are dropped and counted; control traffic past twice the bound closes', async (t) => {
-  const { w } = sink({ stall: true }); // a peer that never reads
-  let slowEvents = 0;
-  let overflow = 0;
-  const q = new OutboundQueue(w, 1000, () => slowEvents++, () => overflow++);
-  const msg = [Buffer.alloc(100)];
-  let accepted = 0;
-  for (let i = 0; i < 50; i++) if (q.message(msg, 100)) accepted++;
-  t.equal(accepted, 10, 'up to the bound');
-  t.equal(q.stats.msgsDropped, 40);
-  t.equal(q.stats.bytesDropped, 4000);
-  t.equal(slowEvents, 1, 'reported once, not per drop');
-  t.ok(q.pending <= 1000);
-  for (let i = 0; i < 10; i++) q.control(Buffer.alloc(100));
-  t.equal(overflow, 0, 'control traffic is kept up to twice the bound');
-  q.control(Buffer.alloc(100));
-  t.equal(overflow, 1, 'beyond that the connection must go');
+t.test('adjacent spans of a stable chunk are joined; a long run is referenced, not copied', async (t) => {
+  const s = sink();
+  const out = outbound(s);
+  const input = frames(2000, 16);
+  const one = input.length / 2000;
+  for (let i = 0; i < 2000; i++) out.span(input, i * one, (i + 1) * one, true);
+  const heldBefore = out.held;
+  out.flush();
+  t.same(s.calls, [1]);
+  t.ok(s.bytes().equals(input), 'byte-exact');
+  t.ok(out.held >= heldBefore, 'a referenced run counts as held until written');
+  await turn();
+  t.equal(out.held, heldBefore - 0, 'released once written (only the slab stays)');
+});
+
+t.test('unstable spans are copied at once (the source buffer is reused)', async (t) => {
+  const s = sink();
+  const out = outbound(s);
+  const scratch = Buffer.from('RMSG $G a 1\r\nx\r\n');
+  out.span(scratch, 0, scratch.length, false);
+  scratch.fill(0x7a);
+  out.flush();
+  t.equal(s.bytes().toString(), 'RMSG $G a 1\r\nx\r\n');
+});
+
+t.test('frames larger than a slab span several slabs or go by reference, byte-exact', async (t) => {
+  const s = sink();
+  const out = outbound(s, { slabSize: 4096 });
+  const big = Buffer.alloc(100_000);
+  for (let i = 0; i < big.length; i++) big[i] = i & 0xff;
+  out.span(big, 0, 10_000, false); // copied across 3 slabs
+  out.span(big, 10_000, 100_000, true); // referenced
+  out.flush();
+  t.ok(s.bytes().equals(big));
+});
+
+class Producer implements Pausable {
+  paused = 0;
+  pauses = 0;
+  pauseInput() { if (this.paused++ === 0) this.pauses++; }
+  resumeInput() { this.paused--; }
+}
+
+t.test('backpressure: producers pause past the high mark and resume below the low mark', async (t) => {
+  const s = sink({ stall: true });
+  let flow!: FlowControl;
+  const self = new Producer();
+  const out = outbound(s, { highWater: 10_000, lowWater: 2_000 }, {
+    congested: () => flow.congested(),
+    drained: () => flow.drained(),
+  });
+  flow = new FlowControl(self, 60_000, () => t.fail('no stall expected'));
+  const a = new Producer();
+  const b = new Producer();
+  const chunk = Buffer.alloc(1000);
+  for (let i = 0; i < 9; i++) {
+    out.bytes(chunk);
+    if (out.congested) flow.producer(a);
+  }
+  t.notOk(out.congested, 'under the high mark');
+  t.equal(a.paused, 0);
+  for (let i = 0; i < 3; i++) {
+    out.bytes(chunk);
+    if (out.congested) {
+      flow.producer(a);
+      flow.producer(b);
+    }
+  }
+  t.ok(out.congested, 'past the high mark');
+  t.equal(a.paused, 1, 'producer paused once');
+  t.equal(b.paused, 1);
+  t.equal(flow.holding, 2);
+  out.flush();
+  s.release(); // the peer reads everything
+  await turn();
+  t.notOk(out.congested, 'drained below the low mark');
+  t.equal(a.paused, 0, 'resumed');
+  t.equal(b.paused, 0);
+  t.equal(self.paused, 0, 'a connection never pauses itself');
+});
+
+t.test('the stall budget: a target that stays congested releases its producers and becomes slow', async (t) => {
+  const s = sink({ stall: true });
+  let flow!: FlowControl;
+  let slow = 0;
+  const out = outbound(s, { highWater: 1000, lowWater: 100 }, {
+    congested: () => flow.congested(),
+    drained: () => flow.drained(),
+  });
+  flow = new FlowControl(new Producer(), 50, () => slow++);
+  const a = new Producer();
+  out.bytes(Buffer.alloc(2000));
+  t.ok(out.congested);
+  flow.producer(a);
+  t.equal(a.paused, 1);
+  const t0 = Date.now();
+  await new Promise<void>((resolve) => {
+    const check = () => (slow > 0 ? resolve() : setTimeout(check, 5));
+    check();
+  });
+  t.ok(Date.now() - t0 >= 40, 'not before the budget');
+  t.equal(a.paused, 0, 'producer released after the budget: a stuck target holds nobody for long');
+  t.ok(flow.slow, 'the target is a slow consumer');
+  flow.producer(a);
+  t.equal(a.paused, 0, 'a slow consumer does not pause producers any more');
+  t.equal(flow.stats.slowConsumers, 1);
+  out.flush();
+  s.release();
+  await turn();
+  t.notOk(flow.slow, 'recovered once drained');
+});
+
+t.test('the write deadline reports a target that makes no progress', async (t) => {
+  const s = sink({ stall: true, highWaterMark: 1 });
+  const seen: boolean[] = [];
+  const out = outbound(s, { writeDeadlineMs: 30 }, { writeDeadline: (progress) => seen.push(progress) });
+  out.bytes(Buffer.alloc(1000));
+  out.flush();
+  await new Promise((r) => setTimeout(r, 80));
+  t.ok(seen.length >= 1, 'reported');
+  t.equal(seen[0], false, 'no byte went out');
+  out.close();
 });
