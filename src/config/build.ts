@@ -741,8 +741,8 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
     cluster,
     proxy: {
       maxPending: raw.maxPending,
-      highWater: raw.highWater,
-      lowWater: Math.min(raw.lowWater, raw.highWater),
+      highWater: Math.min(raw.highWater, raw.maxPending),
+      lowWater: Math.min(raw.lowWater, Math.floor(Math.min(raw.highWater, raw.maxPending) / 2)),
       stallMs: Number(raw.stallNs / 1_000_000n),
       slabSize: SLAB_SIZE,
     },

@@ -150,6 +150,8 @@ export class RouteParser {
   private reusedPayload: Buffer = Buffer.alloc(0);
   /** A straddling control line is assembled here (reused; grows up to the control-line limit). */
   private lineBuf: Buffer = Buffer.alloc(256);
+  /** The line being processed was assembled in lineBuf (which the next straddling line reuses). */
+  private lineAssembled = false;
 
   /** The record handed to onMessage (reused for every message). */
   private readonly msg = new RoutedMsg();
@@ -225,7 +227,9 @@ export class RouteParser {
         this.linePieces = undefined;
         this.lineLen = 0;
         pos = nl + 1;
+        this.lineAssembled = true;
         this.processLine(line, 0, line.length - 1);
+        this.lineAssembled = false;
       } else {
         const c = chunk[pos]!;
         if (this.expectConnect && c !== 0x43 && c !== 0x63) {
@@ -244,7 +248,11 @@ export class RouteParser {
           this.addLinePiece(chunk.subarray(pos));
           return;
         }
-        this.processLine(chunk, pos, nl);
+        // The hot frame (upper-case RMSG with the account token) takes a short path.
+        if (chunk[pos] !== 0x52 || chunk[pos + 1] !== 0x4d || chunk[pos + 2] !== 0x53 || chunk[pos + 3] !== 0x47
+          || chunk[pos + 4] !== SP || this.pinnedAccount !== undefined || !this.fastRoutedMsg(chunk, pos, nl)) {
+          this.processLine(chunk, pos, nl);
+        }
         pos = nl + 1;
       }
       if (this.dead) return;
@@ -721,6 +729,84 @@ export class RouteParser {
     return this.te[p]! - this.ts[p]! === 1 ? b[this.ts[p]!]! : -1;
   }
 
+  /**
+   * `RMSG <account> <subject> [<reply>] <size>` (and the queue forms) without the general
+   * machinery; returns false to leave anything unusual (errors included) to processLine.
+   */
+  private fastRoutedMsg(b: Buffer, s: number, nl: number): boolean {
+    const end = b[nl - 1] === CR ? nl - 1 : nl;
+    if (end - s > this.maxControlLine) return false;
+    const ts = this.ts;
+    const te = this.te;
+    let n = 0;
+    let i = s + 5;
+    while (i < end) {
+      let c = b[i]!;
+      if (c === SP || c === TAB) {
+        i++;
+        continue;
+      }
+      const start = i;
+      do {
+        i++;
+        c = b[i]!;
+      } while (i < end && c !== SP && c !== TAB && c !== CR);
+      if (n === 8) return false;
+      ts[n] = start;
+      te[n] = i;
+      n++;
+    }
+    if (n < 3) return false;
+    const size = parseSize(b, ts[n - 1]!, te[n - 1]!);
+    if (size < 0) return false;
+    const m = this.msg;
+    let qFrom = 0;
+    if (n === 4) {
+      m.rs = ts[2]!;
+      m.re = te[2]!;
+    } else if (n > 4) {
+      if (te[2]! - ts[2]! !== 1) return false;
+      const ind = b[ts[2]!];
+      if (ind === 0x2b) {
+        m.rs = ts[3]!;
+        m.re = te[3]!;
+        qFrom = 4;
+      } else if (ind === 0x7c) {
+        m.rs = m.re = -1;
+        qFrom = 3;
+      } else {
+        return false;
+      }
+      if (qFrom >= n - 1) return false;
+    } else {
+      m.rs = m.re = -1;
+    }
+    this.nt = n;
+    m.verb = VERB_RMSG;
+    m.line = b;
+    m.ls = s;
+    m.le = end;
+    m.crlf = end !== nl;
+    m.lineStable = true;
+    m.os = m.oe = -1;
+    m.as = ts[0]!;
+    m.ae = te[0]!;
+    m.ss = ts[1]!;
+    m.se = te[1]!;
+    if (qFrom > 0) {
+      m.nq = n - 1 - qFrom;
+      m.qs = ts[qFrom]!;
+      m.qe = te[n - 2]!;
+    } else {
+      m.nq = 0;
+      m.qs = m.qe = -1;
+    }
+    m.hdr = 0;
+    m.size = size;
+    this.startMessagePayload(size);
+    return true;
+  }
+
   /** route.go:processRoutedMsgArgs. */
   private routedMsgArgs(b: Buffer, s: number, a: number, end: number): void {
     const n = this.tokenize(b, a, end);
@@ -830,7 +916,7 @@ export class RouteParser {
     m.ls = s;
     m.le = end;
     m.crlf = b[end] === CR && end + 1 < b.length && b[end + 1] === LF;
-    m.lineStable = b.buffer !== this.lineBuf.buffer;
+    m.lineStable = !this.lineAssembled;
     if (origin >= 0) {
       const p = this.phys(origin, ins);
       m.os = ts[p]!;
