@@ -2,27 +2,11 @@
 // a plain subject is advertised while at least one owner has it; a queue group's weight is the sum of the
 // owners' weights. Deltas are exactly what must be sent (RS+/RS- or LS+/LS-) to keep a peer in sync.
 
-export interface AggregateEntry {
-  readonly account: string;
-  readonly subject: string;
-  readonly queue?: string;
-  readonly leaf?: boolean;
-  readonly origin?: string;
-}
-
-export interface AggregateDelta {
-  /** true: send RS+/LS+ (new entry, or a queue's new total weight); false: send RS-/LS-. */
-  readonly add: boolean;
-  readonly account: string;
-  readonly subject: string;
-  readonly queue?: string;
-  /** Queue adds only: the total weight to advertise. */
-  readonly weight?: number;
-  readonly leaf: boolean;
-  readonly origin?: string;
-}
+import type { Interest, InterestKeyFields } from '../protocol/types.js';
+import { interestKey } from './key.js';
 
 interface Advertised<Owner> {
+  readonly key: string;
   readonly account: string;
   readonly subject: string;
   readonly queue: string | undefined;
@@ -33,18 +17,8 @@ interface Advertised<Owner> {
   total: number;
 }
 
-// Wire tokens contain no whitespace, so a space separates fields unambiguously.
-function keyOf(account: string, subject: string, queue: string | undefined, leaf: boolean, origin: string | undefined): string {
-  return account + ' ' + subject + ' ' + (queue ?? '') + (leaf ? ' L ' + (origin ?? '') : ' R');
-}
-
-function delta<Owner>(add: boolean, rec: Advertised<Owner>): AggregateDelta {
-  const d: { -readonly [K in keyof AggregateDelta]: AggregateDelta[K] } = {
-    add,
-    account: rec.account,
-    subject: rec.subject,
-    leaf: rec.leaf,
-  };
+function delta<Owner>(add: boolean, rec: Advertised<Owner>): Interest {
+  const d: Interest = { add, account: rec.account, subject: rec.subject, leaf: rec.leaf };
   if (rec.queue !== undefined) {
     d.queue = rec.queue;
     if (add) d.weight = rec.total;
@@ -66,16 +40,17 @@ export class InterestAggregate<Owner> {
    * Sets `owner`'s contribution to `entry`. Plain: weight > 0 present, 0 absent. Queue: the owner's absolute
    * weight, 0 = removed. Returns the delta to advertise, or undefined when the union did not change.
    */
-  set(owner: Owner, entry: AggregateEntry, weight: number): AggregateDelta | undefined {
+  set(owner: Owner, entry: InterestKeyFields, weight: number): Interest | undefined {
     const leaf = entry.leaf === true;
     const origin = leaf ? entry.origin : undefined;
-    const key = keyOf(entry.account, entry.subject, entry.queue, leaf, origin);
+    const key = interestKey({ account: entry.account, subject: entry.subject, queue: entry.queue, leaf, origin });
     let rec = this.recs.get(key);
     const w = entry.queue === undefined ? (weight > 0 ? 1 : 0) : weight > 0 ? weight : 0;
     const prev = rec?.owners.get(owner) ?? 0;
     if (w === prev) return undefined;
     if (rec === undefined) {
       rec = {
+        key,
         account: entry.account,
         subject: entry.subject,
         queue: entry.queue,
@@ -101,24 +76,30 @@ export class InterestAggregate<Owner> {
     return this.retotal(key, rec, w - prev);
   }
 
+  /** Applies what one owner's interest table changed (an add with its weight, or a removal). */
+  apply(owner: Owner, change: Interest): Interest | undefined {
+    const weight = !change.add ? 0 : change.queue === undefined ? 1 : (change.weight ?? 1);
+    return this.set(owner, change, weight);
+  }
+
   /** Withdraws everything `owner` contributed; returns the resulting deltas. */
-  removeOwner(owner: Owner): AggregateDelta[] {
+  removeOwner(owner: Owner): Interest[] {
     const mine = this.byOwner.get(owner);
     if (mine === undefined) return [];
     this.byOwner.delete(owner);
-    const out: AggregateDelta[] = [];
+    const out: Interest[] = [];
     for (const rec of mine) {
       const prev = rec.owners.get(owner) ?? 0;
       rec.owners.delete(owner);
-      const d = this.retotal(keyOf(rec.account, rec.subject, rec.queue, rec.leaf, rec.origin), rec, -prev);
+      const d = this.retotal(rec.key, rec, -prev);
       if (d !== undefined) out.push(d);
     }
     return out;
   }
 
   /** Everything currently advertised, as adds (for a newly connected peer). */
-  snapshot(): AggregateDelta[] {
-    const out: AggregateDelta[] = [];
+  snapshot(): Interest[] {
+    const out: Interest[] = [];
     for (const rec of this.recs.values()) out.push(delta(true, rec));
     return out;
   }
@@ -128,7 +109,7 @@ export class InterestAggregate<Owner> {
     return this.byOwner.keys();
   }
 
-  private retotal(key: string, rec: Advertised<Owner>, diff: number): AggregateDelta | undefined {
+  private retotal(key: string, rec: Advertised<Owner>, diff: number): Interest | undefined {
     const before = rec.total;
     // Plain entries count owners, so present ⇔ total > 0 for both kinds.
     rec.total = before + diff;

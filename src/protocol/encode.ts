@@ -3,7 +3,7 @@
 // (and LS+/LS-) must be formatted identically.
 
 import { stringifyRouteConnect, stringifyRouteInfo } from './schemas.js';
-import type { InterestOp, RouteConnect, RouteInfo } from './types.js';
+import type { Interest, RouteConnect, RouteInfo } from './types.js';
 
 export { parseConnect, parseInfo } from './json.js';
 
@@ -73,7 +73,7 @@ export function encodeLsDel(account: string | undefined, subject: string, queue?
  * Encodes an interest event for one peer. `pinned`: the connection is pinned to op.account (drop the
  * token); `peerLnocu`: the peer advertised lnocu (LS- carries the origin).
  */
-export function encodeInterest(op: InterestOp, pinned: boolean, peerLnocu: boolean): Buffer {
+export function encodeInterest(op: Interest, pinned: boolean, peerLnocu: boolean): Buffer {
   const acc = pinned ? undefined : op.account;
   if (!op.leaf) {
     return op.add ? encodeRsAdd(acc, op.subject, op.queue, op.weight) : encodeRsDel(acc, op.subject, op.queue);

@@ -10,7 +10,7 @@
 // pieces of frames that straddle chunks keep views into it until the frame is complete.
 
 import { RoutedMsg, VERB_HMSG, VERB_LMSG, VERB_RMSG, type MsgVerb } from './msg.js';
-import type { InterestOp, RouteParserHandler } from './types.js';
+import type { Interest, RouteParserHandler } from './types.js';
 
 export interface RouteParserOptions {
   /** Longest accepted argument part of a control line (nats-server: 16 × max_control_line). */
@@ -668,7 +668,7 @@ export class RouteParser {
       this.silent(`processRemoteSub Parse Error: '${hasOrigin ? 'L' : 'R'} ${snippet(b, a, end, false)}'`);
       return;
     }
-    const op: InterestOp = {
+    const op: Interest = {
       add: true,
       leaf: hasOrigin,
       account: accInProto ? this.tok(b, subjIdx - 1) : this.pinnedAccount!,
@@ -692,7 +692,7 @@ export class RouteParser {
       this.silent(`processRemoteUnsub parse error: '${snippet(b, a, end, false)}'`);
       return;
     }
-    const op: InterestOp = {
+    const op: Interest = {
       add: false,
       leaf,
       account: accInProto ? this.tok(b, subjIdx - 1) : this.pinnedAccount!,

@@ -66,15 +66,22 @@ export interface RouteConnect {
   nrp?: ProxyExtension;
 }
 
-export interface InterestOp {
+/**
+ * The one interest record: what RS+/RS-/LS+/LS- say, what an interest table holds (always
+ * `add: true`), what applying one changes and what the aggregate advertises.
+ */
+export interface Interest {
   add: boolean; // RS+/LS+ vs RS-/LS-
   leaf: boolean; // LS± (leafnode origin)
   origin?: string; // LS+ always; LS- only when the sender advertised lnocu
   account: string; // from the line, or the connection's pinned account
   subject: string;
   queue?: string;
-  weight?: number; // queue RS+/LS+ only (absolute, not a delta)
+  weight?: number; // queue adds only: the absolute member count, not a delta
 }
+
+/** The fields that identify an interest (see interest/key.ts). */
+export type InterestKeyFields = Pick<Interest, 'account' | 'subject' | 'queue' | 'origin'> & { readonly leaf?: boolean };
 
 /** What the peer gets when its input is malformed: the -ERR text, or undefined for a silent close. */
 export interface ProtocolViolation {
@@ -89,7 +96,7 @@ export interface RouteParserHandler {
   onPong(): void;
   onOk(): void;
   onErr(text: string): void; // text without the surrounding quotes
-  onInterest(op: InterestOp): void;
+  onInterest(op: Interest): void;
   /** The record is reused: its offsets are valid only during this call. */
   onMessage(msg: RoutedMsg): void;
   onViolation(v: ProtocolViolation): void; // parsing stops; the connection closes

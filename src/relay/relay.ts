@@ -8,8 +8,8 @@
 // looked up by their bytes in the input (SpanMap), the per-subject decision (which peers, which
 // queue groups with which weights) is cached per account and direction and invalidated by the
 // interest changes that can affect it, and queue assignments use reused scratch arrays.
-import { InterestAggregate, type AggregateDelta } from '../interest/aggregate.js';
-import type { InterestChange } from '../interest/interest-table.js';
+import { InterestAggregate } from '../interest/aggregate.js';
+import type { Interest } from '../protocol/types.js';
 import { SpanMap } from '../interest/span-map.js';
 import { isLiteralSubject, subjectMatchesFast } from '../interest/subject.js';
 import type { RoutedMsg } from '../protocol/msg.js';
@@ -98,14 +98,14 @@ export class Relay implements RouteObserver {
     this.propagate(other(peer.kind), this.aggregateFrom(peer.kind).removeOwner(peer), undefined);
   }
 
-  interest(peer: RoutePeer, change: InterestChange): void {
+  interest(peer: RoutePeer, change: Interest): void {
     this.invalidate(peer.kind, change.account, change.subject);
-    const d = this.aggregateFrom(peer.kind).set(peer, change, change.weight);
+    const d = this.aggregateFrom(peer.kind).apply(peer, change);
     if (d) this.propagate(other(peer.kind), [d], peer.main);
   }
 
   /** Sends interest deltas to one side; `from` (the connection they came from) is slowed by a congested target. */
-  private propagate(to: PeerKind, deltas: readonly AggregateDelta[], from: RouteConnection | undefined): void {
+  private propagate(to: PeerKind, deltas: readonly Interest[], from: RouteConnection | undefined): void {
     if (deltas.length === 0) return;
     for (const peer of this.side(to)) for (const d of deltas) peer.sendInterest(d, from);
   }

@@ -7,7 +7,7 @@ import { encodeConnect, encodeErr, encodeInfo, PING, PONG } from '../protocol/en
 import { parseConnect, parseInfo } from '../protocol/json.js';
 import { describeMsg, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
 import type {
-  InterestOp, ProtocolViolation, RouteConnect, RouteInfo, RouteParserHandler,
+  Interest, ProtocolViolation, RouteConnect, RouteInfo, RouteParserHandler,
 } from '../protocol/types.js';
 import type { Logger } from '../log.js';
 import { FlowControl, type Pausable } from './flow.js';
@@ -36,7 +36,7 @@ export interface ConnectionOwner {
   register(conn: RouteConnection, info: RouteInfo): RegisterVerdict;
   /** An INFO after registration (gossip, lame duck, pinned-account requests…). */
   asyncInfo(conn: RouteConnection, info: RouteInfo): void;
-  interest(conn: RouteConnection, op: InterestOp): void;
+  interest(conn: RouteConnection, op: Interest): void;
   /** The record is the parser's, valid only during the call. */
   message(conn: RouteConnection, msg: RoutedMsg): void;
   closed(conn: RouteConnection, reason: string): void;
@@ -356,7 +356,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.close(`Route Error '${text}'`, undefined);
   }
 
-  onInterest(op: InterestOp): void {
+  onInterest(op: Interest): void {
     if (this.tracing) this.trace('<<-', describeInterest(op));
     if (this.state !== 'registered') return;
     this.owner.interest(this, op);
@@ -479,7 +479,7 @@ function traceText(buf: Buffer): string {
   return line.startsWith('CONNECT ') ? `CONNECT ${redactConnectJson(line.slice(8))}` : line;
 }
 
-function describeInterest(op: InterestOp): string {
+function describeInterest(op: Interest): string {
   const verb = `${op.leaf ? 'LS' : 'RS'}${op.add ? '+' : '-'}`;
   const parts = [verb];
   if (op.origin !== undefined) parts.push(op.origin);

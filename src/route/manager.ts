@@ -7,8 +7,7 @@ import type { Options, RouteUrl } from '../config/options.js';
 import type { Logger } from '../log.js';
 import { encodeGossipInfo } from '../protocol/encode.js';
 import type { RoutedMsg } from '../protocol/msg.js';
-import type { InterestOp, RouteConnect, RouteInfo } from '../protocol/types.js';
-import type { InterestChange } from '../interest/interest-table.js';
+import type { Interest, RouteConnect, RouteInfo } from '../protocol/types.js';
 import { checkRouteCredentials } from './auth.js';
 import { RouteConnection, type ConnectionOwner, type RegisterVerdict } from './connection.js';
 import { RouteDialer } from './dialer.js';
@@ -23,7 +22,7 @@ export interface RouteObserver {
   /** The peer left; whatever interest it had is gone with it. */
   peerRemoved(peer: RoutePeer): void;
   /** Called only when the op changed the peer's interest table. */
-  interest(peer: RoutePeer, change: InterestChange): void;
+  interest(peer: RoutePeer, change: Interest): void;
   /** `msg` is the parser's reused record, valid only during the call; `conn` is where it came from. */
   message(peer: RoutePeer, conn: RouteConnection, msg: RoutedMsg): void;
 }
@@ -298,7 +297,7 @@ export class RouteManager implements ConnectionOwner {
     if (info.ldm) this.log.info(`${conn.label} - Peer "${peer.name}" entered lame duck mode`);
   }
 
-  interest(conn: RouteConnection, op: InterestOp): void {
+  interest(conn: RouteConnection, op: Interest): void {
     const peer = conn.peer;
     if (!peer) return;
     const change = peer.interest.apply(op);

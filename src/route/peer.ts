@@ -1,11 +1,11 @@
 // A remote route peer (one server_id). It owns its connections: today a single no-pool
 // connection; pooled slots and pinned-account connections attach here later. It knows the
 // peer's capabilities, so callers hand it interest and messages without knowing the wire form.
-import type { InterestOp, RouteInfo } from '../protocol/types.js';
+import type { Interest, RouteInfo } from '../protocol/types.js';
 import { encodeInterest } from '../protocol/encode.js';
 import { VERB_HMSG, VERB_LMSG, VERB_RMSG, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
-import type { AggregateDelta } from '../interest/aggregate.js';
 import { InterestTable } from '../interest/interest-table.js';
+import { interestKey } from '../interest/key.js';
 import type { RouteConnection } from './connection.js';
 import type { Pausable } from './flow.js';
 
@@ -15,7 +15,7 @@ export type PeerKind = 'server' | 'proxy';
 export class RoutePeer {
   readonly interest = new InterestTable();
   /** Peers without lnocu only: wire key → the aggregate entries that share it. */
-  private readonly collapsed = new Map<string, Map<string, AggregateDelta>>();
+  private readonly collapsed = new Map<string, Map<string, Interest>>();
   readonly connectedAt = Date.now();
   /** Capabilities, read once: they decide the frame form on every message. */
   private readonly lnoc: boolean;
@@ -40,7 +40,7 @@ export class RoutePeer {
    * peer is congested). A peer without `lnoc` gets leafnode-origin interest as plain RS±
    * (nats-server falls back the same way); LS- carries the origin only with `lnocu`.
    */
-  sendInterest(d: AggregateDelta, from?: Pausable): void {
+  sendInterest(d: Interest, from?: Pausable): void {
     if (this.info.lnocu === true) {
       this.writeInterest(d, from);
       return;
@@ -48,7 +48,7 @@ export class RoutePeer {
     // Without lnocu a server keys route interest by (account, subject, queue) only, whether it
     // came as RS or as LS from any origin: contributions that collapse onto one key are counted
     // here so that the first adds it, the last removes it, and a queue carries the summed weight.
-    const wireKey = `${d.account} ${d.subject} ${d.queue ?? ''}`;
+    const wireKey = interestKey({ account: d.account, subject: d.subject, queue: d.queue });
     const contributor = `${d.leaf ? 'L' : 'R'} ${d.origin ?? ''}`;
     let group = this.collapsed.get(wireKey);
     if (d.add) {
@@ -69,8 +69,8 @@ export class RoutePeer {
     }
   }
 
-  private writeInterest(d: AggregateDelta, from: Pausable | undefined): void {
-    const op: InterestOp = { add: d.add, leaf: d.leaf && this.info.lnoc === true, account: d.account, subject: d.subject };
+  private writeInterest(d: Interest, from: Pausable | undefined): void {
+    const op: Interest = { add: d.add, leaf: d.leaf && this.info.lnoc === true, account: d.account, subject: d.subject };
     if (d.queue !== undefined) op.queue = d.queue;
     if (d.weight !== undefined) op.weight = d.weight;
     if (d.origin !== undefined) op.origin = d.origin;
@@ -93,9 +93,9 @@ export class RoutePeer {
 }
 
 /** The add to send for a collapsed queue key: the first contributor's form, the summed weight. */
-function collapsedQueue(group: Map<string, AggregateDelta>): AggregateDelta {
+function collapsedQueue(group: Map<string, Interest>): Interest {
   let weight = 0;
   for (const d of group.values()) weight += d.weight ?? 1;
-  const first = group.values().next().value as AggregateDelta;
+  const first = group.values().next().value as Interest;
   return { ...first, add: true, weight };
 }

@@ -1,8 +1,9 @@
 import t from 'tap';
-import { InterestAggregate, type AggregateDelta, type AggregateEntry } from '../../src/interest/aggregate.js';
+import { InterestAggregate } from '../../src/interest/aggregate.js';
+import type { Interest, InterestKeyFields } from '../../src/protocol/types.js';
 import { prng, pick } from './prng.js';
 
-const e = (subject: string, queue?: string, extra: Partial<AggregateEntry> = {}): AggregateEntry => ({
+const e = (subject: string, queue?: string, extra: Partial<InterestKeyFields> = {}): InterestKeyFields => ({
   account: '$G',
   subject,
   ...(queue !== undefined ? { queue } : {}),
@@ -56,7 +57,7 @@ t.test('removeOwner withdraws exactly that owner\'s contribution', async (t) => 
   ag.set('B', e('w', 'q'), 3);
   ag.set('A', e('v', 'q'), 4);
   const ds = ag.removeOwner('A');
-  const norm = (xs: AggregateDelta[]) => xs.map((x) => JSON.stringify(x)).sort();
+  const norm = (xs: Interest[]) => xs.map((x) => JSON.stringify(x)).sort();
   t.same(norm(ds), norm([
     { add: false, account: '$G', subject: 'bar', leaf: false },
     { add: true, account: '$G', subject: 'w', leaf: false, queue: 'q', weight: 3 },
@@ -78,7 +79,7 @@ t.test('random sequences: applied deltas always equal the brute-force union', as
   const advertised = new Map<string, number>(); // what a peer fed only the deltas would hold; plain = 0
   const keyOf = (x: { account: string; subject: string; queue?: string; leaf?: boolean; origin?: string }) =>
     JSON.stringify([x.account, x.subject, x.queue ?? null, x.leaf === true, x.leaf ? (x.origin ?? null) : null]);
-  const applyDelta = (d: AggregateDelta) => {
+  const applyDelta = (d: Interest) => {
     const k = keyOf(d);
     if (d.add) {
       if (d.queue === undefined && advertised.has(k)) t.fail(`duplicate plain add ${k}`);
@@ -124,7 +125,7 @@ t.test('random sequences: applied deltas always equal the brute-force union', as
       for (const d of ds) applyDelta(d);
     } else {
       const leaf = rnd() < 0.2;
-      const entry: AggregateEntry = {
+      const entry: InterestKeyFields = {
         account: pick(rnd, ['$G', 'A']),
         subject: pick(rnd, ['a', 'b', 'c.*', 'd.>']),
         ...(rnd() < 0.5 ? { queue: pick(rnd, ['q1', 'q2']) } : {}),

@@ -150,7 +150,16 @@ t.test('two sites', async (t) => {
       if (i % 20000 === 19999) await pub.flush(); // keep the client's own buffer bounded
     }
     await pub.flush();
+    const dump = setInterval(() => {
+      for (const site of [a, b]) {
+        for (const p of site.proxy.daemon.routes.getPeers()) {
+          const c = p.main;
+          console.error(`DEBUG ${p.name} next=${next} paused=${c.inputPaused} congested=${c.out.congested} slow=${c.flow.slow} pending=${c.out.pending} holding=${c.flow.holding} in=${c.stats.msgsIn} out=${c.stats.msgsOut}`);
+        }
+      }
+    }, 20_000);
     await done;
+    clearInterval(dump);
     t.equal(bad, 0, `no gaps, duplicates or reordering ${firstBad.join(', ')}`);
     t.equal(next, N);
     await pub.close();

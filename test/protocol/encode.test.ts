@@ -15,7 +15,7 @@ import {
   PONG,
   type MsgLineSpec,
 } from '../../src/protocol/encode.js';
-import type { InterestOp, RouteConnect, RouteInfo } from '../../src/protocol/types.js';
+import type { Interest, RouteConnect, RouteInfo } from '../../src/protocol/types.js';
 import type { RoutedMessage } from './recorder.js';
 import type { RoutedMsg } from '../../src/protocol/msg.js';
 import { writeChanged } from '../../src/route/msg-writer.js';
@@ -144,7 +144,7 @@ t.test('interest round trip in every form', async (t) => {
       for (const pinned of [false, true]) {
         for (const lnocu of [false, true]) {
           for (const queue of [undefined, 'qg']) {
-            const op: InterestOp = { add, leaf, account: 'ACC', subject: 'a.b.>' };
+            const op: Interest = { add, leaf, account: 'ACC', subject: 'a.b.>' };
             if (leaf) op.origin = 'org';
             if (queue !== undefined) {
               op.queue = queue;

@@ -3,7 +3,7 @@
 // yields exactly the events of parsing it whole. Deterministic: seeded PRNG.
 import t from 'tap';
 import type { RouteParser } from '../../src/protocol/parser.js';
-import type { InterestOp } from '../../src/protocol/types.js';
+import type { Interest } from '../../src/protocol/types.js';
 import { parseSplit, type Event } from './recorder.js';
 
 /** mulberry32: small, seedable, good enough for test data. */
@@ -90,7 +90,7 @@ function interestFrame(g: Gen, m: Mode): Frame {
   const account = m.pinned ?? token(g, 6);
   const subject = token(g);
   const args: string[] = [];
-  const op: InterestOp = { add, leaf, account, subject };
+  const op: Interest = { add, leaf, account, subject };
   const origin = leaf && (add || m.lnocu) ? token(g, 5) : undefined;
   if (origin !== undefined) {
     args.push(origin);

@@ -1,7 +1,7 @@
 // Every verb a route may receive (route-protocol.md §2), table-driven, plus the captured bytes of §10.
 import t from 'tap';
 import type { RouteParser } from '../../src/protocol/parser.js';
-import type { InterestOp } from '../../src/protocol/types.js';
+import type { Interest } from '../../src/protocol/types.js';
 import { parseAll, type Event } from './recorder.js';
 
 type MsgFields = {
@@ -29,7 +29,7 @@ function msg(f: MsgFields): Event {
   return { ev: 'msg', msg: m } as Event;
 }
 
-const interest = (op: InterestOp): Event => ({ ev: 'interest', op });
+const interest = (op: Interest): Event => ({ ev: 'interest', op });
 const pinned = (acc: string) => (p: RouteParser) => {
   p.pinnedAccount = acc;
 };
@@ -208,6 +208,6 @@ t.test('pinnedAccount can change between frames', async (t) => {
   const ev = parseAll('RS+ $G foo\r\n', (p) => {
     p.pinnedAccount = undefined;
   });
-  t.equal((ev[0] as { op: InterestOp }).op.account, '$G');
+  t.equal((ev[0] as { op: Interest }).op.account, '$G');
   t.equal((parseAll('RS+ foo\r\n', pinned('')) as Event[])[0]!.ev, 'violation', "'' is not a pinned account");
 });

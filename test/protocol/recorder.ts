@@ -1,7 +1,7 @@
 // Test helper: a RouteParser whose handler records every event as plain data.
 import { RouteParser, type RouteParserOptions } from '../../src/protocol/parser.js';
 import { describeMsg, type RoutedMsg } from '../../src/protocol/msg.js';
-import type { InterestOp, ProtocolViolation, RouteParserHandler } from '../../src/protocol/types.js';
+import type { Interest, ProtocolViolation, RouteParserHandler } from '../../src/protocol/types.js';
 
 /** A routed message as plain values (the parser's record is reused, so it is copied at once). */
 export interface RoutedMessage {
@@ -36,7 +36,7 @@ export function materialize(m: RoutedMsg, pinned: string | undefined): RoutedMes
 export type Event =
   | { ev: 'info' | 'connect' | 'err'; text: string }
   | { ev: 'ping' | 'pong' | 'ok' }
-  | { ev: 'interest'; op: InterestOp }
+  | { ev: 'interest'; op: Interest }
   | { ev: 'msg'; msg: Omit<RoutedMessage, 'data' | 'line'> & { data: string; line: string } }
   | { ev: 'violation'; v: ProtocolViolation };
 

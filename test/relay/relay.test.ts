@@ -3,8 +3,7 @@
 import t from 'tap';
 import { Relay } from '../../src/relay/relay.js';
 import { InterestTable } from '../../src/interest/interest-table.js';
-import type { AggregateDelta } from '../../src/interest/aggregate.js';
-import type { InterestOp } from '../../src/protocol/types.js';
+import type { Interest } from '../../src/protocol/types.js';
 import { queueNames, type RoutedMsg } from '../../src/protocol/msg.js';
 import { RouteParser } from '../../src/protocol/parser.js';
 import { encodeMsgLine } from '../../src/protocol/encode.js';
@@ -14,11 +13,11 @@ import type { RoutePeer, PeerKind } from '../../src/route/peer.js';
 
 class FakePeer {
   readonly interest = new InterestTable();
-  readonly sent: AggregateDelta[] = [];
+  readonly sent: Interest[] = [];
   readonly got: Array<{ subject: string; queues: string[] | undefined }> = [];
   refuse = false;
   constructor(readonly id: string, readonly kind: PeerKind) {}
-  sendInterest(d: AggregateDelta) { this.sent.push(d); }
+  sendInterest(d: Interest) { this.sent.push(d); }
   forward(m: RoutedMsg, _from: unknown, sel: Uint8Array | null) {
     if (this.refuse) return false;
     const all = m.nq > 0 ? queueNames(m) : [];
@@ -40,8 +39,8 @@ function setup(seed = 1) {
     relay.peerRegistered(p as unknown as RoutePeer);
     return p;
   };
-  const sub = (p: FakePeer, op: Partial<InterestOp> & { subject: string }) => {
-    const full: InterestOp = { add: true, leaf: false, account: '$G', ...op };
+  const sub = (p: FakePeer, op: Partial<Interest> & { subject: string }) => {
+    const full: Interest = { add: true, leaf: false, account: '$G', ...op };
     const change = p.interest.apply(full);
     if (change) relay.interest(p as unknown as RoutePeer, change);
   };

@@ -99,7 +99,17 @@ t.test('fuzzed peers cannot crash the daemon or disturb healthy peers', async (t
         off += n;
       }
       sent++;
-      setTimeout(() => s.destroy(), 300).unref();
+      // Close once the proxy has decided (registered it, or closed it), however loaded the machine.
+      const started = Date.now();
+      const later = () => {
+        if (s.destroyed) return;
+        if (proxy.daemon.routes.getPeer(id) || Date.now() - started > 5000) {
+          setTimeout(() => s.destroy(), 50).unref();
+          return;
+        }
+        setTimeout(later, 20).unref();
+      };
+      setTimeout(later, 100).unref();
     }));
     await Promise.all(batch);
     await check(round + 2);

@@ -2,8 +2,7 @@
 import t from 'tap';
 import { RoutePeer } from '../../src/route/peer.js';
 import type { RouteConnection } from '../../src/route/connection.js';
-import type { AggregateDelta } from '../../src/interest/aggregate.js';
-import type { RouteInfo } from '../../src/protocol/types.js';
+import type { Interest, RouteInfo } from '../../src/protocol/types.js';
 
 function peer(info: Partial<RouteInfo>) {
   const lines: string[] = [];
@@ -12,7 +11,7 @@ function peer(info: Partial<RouteInfo>) {
   return { p, lines };
 }
 
-const d = (add: boolean, leaf: boolean, extra: Partial<AggregateDelta> = {}): AggregateDelta =>
+const d = (add: boolean, leaf: boolean, extra: Partial<Interest> = {}): Interest =>
   ({ add, account: '$G', subject: 'foo', leaf, ...(leaf ? { origin: 'o1' } : {}), ...extra });
 
 t.test('a peer with lnocu gets every entry as its own line', async (t) => {
