@@ -265,8 +265,8 @@ t.test('tls', async (t) => {
       errors: [`f.conf:3:3: insecure cipher suites configured without 'allow_insecure_cipher_suites' option set: TLS_RSA_WITH_RC4_128_SHA`],
     },
     {
-      name: 'insecure cipher with allow', text: cl('tls {', '  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]', '  allow_insecure_cipher_suites: true', '}'),
-      check: (c, o, t) => t.same(c.tls?.cipherSuites, ['TLS_RSA_WITH_RC4_128_SHA']),
+      name: 'insecure cipher with allow', text: cl('tls {', '  cipher_suites: [TLS_RSA_WITH_AES_128_CBC_SHA256]', '  allow_insecure_cipher_suites: true', '}'),
+      check: (c, o, t) => t.same(c.tls?.cipherSuites, ['TLS_RSA_WITH_AES_128_CBC_SHA256']),
     },
     { name: 'empty curve_preferences', text: cl('tls {', '  curve_preferences: []', '}'), errors: [`f.conf:4:5: error parsing tls config, 'curve_preferences' cannot be empty`] },
     { name: 'unknown curve', text: cl('tls {', '  curve_preferences: [X25519, Foo]', '}'), errors: ['f.conf:4:33: unrecognized curve preference Foo'] },
