@@ -216,6 +216,8 @@ t.test('rejections (2.15.1): clear log line, bounded retry rate', async (t) => {
     await boundedRetries(t, p, /TLS route handshake error: (peer rejected the handshake \(TLS alert|connection reset by the peer after the TLS handshake)/);
     t.ok(await p.waitForLog(/peer rejected the handshake \(TLS alert "unknown ca"\)/, 20_000), 'the alert is named when it arrives first');
     t.equal(p.daemon.routes.getPeers().length, 0, 'never counted as up');
+    // A reconnect would reset the attempt counter (and skip connect_backoff); a failed attempt does not.
+    t.ok(p.daemon.routes.solicitations()[0]!.attempt >= 3, `each late rejection is a failed attempt (attempt ${p.daemon.routes.solicitations()[0]!.attempt})`);
     t.notOk(p.logs().some((l) => /Route connection registered/.test(l)), 'never registered');
   });
 });
