@@ -263,3 +263,11 @@ t.test('verify_and_map and pinned_certs (proxy as acceptor, 2.15.1 dialing)', as
     t.equal(p.daemon.routes.getPeers().length, 1, 'only the pinned peer is registered');
   });
 });
+
+t.test('insecure: the dialed server is not verified (pins would be), with nats-server\'s warning', async (t) => {
+  const s = await tlsServer(t, '2.15.1', 'insecure-target', { tls: tlsBlock(pki.leaf('foreign', { ca: otherCa, dns: ['elsewhere.example'] }), { ca: pki.ca.cert }) });
+  const p = await startProxy(t, proxyConf('p-insecure', { tls: tlsBlock(good, { extra: 'insecure: true' }), routes: [`nats-route://localhost:${s.clusterPort}`] }));
+  t.ok(p.logs().includes('TLS certificate chain and hostname of solicited routes will not be verified. DO NOT USE IN PRODUCTION!'), 'warning at start');
+  await waitFor(async () => p.daemon.routes.getPeer(await serverId(s)), { what: 'route up despite unknown CA and wrong name' });
+  t.pass('registered');
+});
