@@ -271,3 +271,13 @@ t.test('insecure: the dialed server is not verified (pins would be), with nats-s
   await waitFor(async () => p.daemon.routes.getPeer(await serverId(s)), { what: 'route up despite unknown CA and wrong name' });
   t.pass('registered');
 });
+
+t.test('§8.2: an IP route URL is verified against the first configured route hostname', async (t) => {
+  // The server's certificate names only "localhost" (no IP SAN); we dial it by IP.
+  const s = await tlsServer(t, '2.15.1', 'dns-only', { pair: pki.leaf('dns-only', { dns: ['localhost'] }) });
+  const p = await startProxy(t, proxyConf('p-fallback', {
+    tls: tlsBlock(good), routes: ['nats-route://localhost:1', `nats-route://127.0.0.1:${s.clusterPort}`],
+  }));
+  await waitFor(async () => p.daemon.routes.getPeer(await serverId(s)), { what: 'route up through the hostname fallback' });
+  t.notOk(p.logs().some((l) => /127\.0\.0\.1:\d+ - TLS route handshake error/.test(l)), 'no handshake error on the IP route');
+});
