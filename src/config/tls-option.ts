@@ -241,6 +241,11 @@ function checkHandshakeFirst(key: string, mv: ConfValue, tk: SourcePos): void {
 
 /** Loads cert/key/CA like GenTLSConfig; returns its error text or undefined. */
 function checkFiles(tc: RouteTlsOptions): string | undefined {
+  // nats-server accepts this at config time; with mutual TLS no route could ever come up, so
+  // -t says so instead of the first handshake.
+  if (!tc.certFile && !tc.keyFile) {
+    return "missing 'cert_file' and 'key_file' in TLS configuration: routes always use mutual TLS (the certificate is presented as server and as client)";
+  }
   if (tc.certFile && !tc.keyFile) return "missing 'key_file' in TLS configuration";
   if (!tc.certFile && tc.keyFile) return "missing 'cert_file' in TLS configuration";
   if (tc.certFile && tc.keyFile) {

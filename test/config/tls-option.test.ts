@@ -16,27 +16,30 @@ function build(text: string) {
   return { tls: r.options?.cluster.tls, errors: r.errors.map(formatIssue) };
 }
 const tlsConf = (...lines: string[]) => `cluster {\n  port: 6222\n  tls {\n${lines.map((l) => `    ${l}`).join('\n')}\n  }\n}\n`;
+const pki = new TestPki(t);
+const pair = pki.leaf('conf');
+const files = [`cert_file: "${pair.cert}"`, `key_file: "${pair.key}"`];
 
 const nodeCan = (o: Parameters<typeof createSecureContext>[0]): boolean => {
   try { createSecureContext(o); return true; } catch { return false; }
 };
 
 t.test('what this Node.js cannot do is a config error', async (t) => {
-  const pq = build(tlsConf('curve_preferences: [X25519MLKEM768, X25519]'));
+  const pq = build(tlsConf('curve_preferences: [X25519MLKEM768, X25519]', ...files));
   if (nodeCan({ ecdhCurve: 'X25519MLKEM768' })) {
     t.same(pq.errors, [], 'this runtime supports X25519MLKEM768');
   } else {
     t.same(pq.errors, [`f.conf:3:3: error parsing tls config, curve preference X25519MLKEM768 is not supported by ${RUNTIME}`]);
   }
-  t.same(build(tlsConf('curve_preferences: [X25519, CurveP256, CurveP384, CurveP521]')).errors, [], 'the classic curves are fine');
-  const rc4 = build(tlsConf('cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]', 'allow_insecure_cipher_suites: true'));
+  t.same(build(tlsConf('curve_preferences: [X25519, CurveP256, CurveP384, CurveP521]', ...files)).errors, [], 'the classic curves are fine');
+  const rc4 = build(tlsConf('cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]', 'allow_insecure_cipher_suites: true', ...files));
   t.same(rc4.errors, [`f.conf:3:3: error parsing tls config, cipher suite TLS_RSA_WITH_RC4_128_SHA is not available in ${RUNTIME}`],
     'allowed by nats-server, but OpenSSL 3 has no RC4');
-  t.same(build(tlsConf('cipher_suites: [TLS_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]')).errors, []);
+  t.same(build(tlsConf('cipher_suites: [TLS_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]', ...files)).errors, []);
+  t.same(build(tlsConf()).errors, ["f.conf:3:3: missing 'cert_file' and 'key_file' in TLS configuration: routes always use mutual TLS (the certificate is presented as server and as client)"], 'no certificate: refused at -t');
 });
 
 t.test('the certificate must allow both roles (serverAuth and clientAuth)', async (t) => {
-  const pki = new TestPki(t);
   const pair = (eku?: string) => pki.leaf('c', eku === undefined ? {} : { eku });
   const conf = (p: { cert: string; key: string }) => tlsConf(`cert_file: "${p.cert}"`, `key_file: "${p.key}"`, `ca_file: "${pki.ca.cert}"`);
   t.same(build(conf(pair())).errors, [], 'serverAuth,clientAuth');
@@ -49,7 +52,6 @@ t.test('the certificate must allow both roles (serverAuth and clientAuth)', asyn
 });
 
 t.test('mapping to Node secure-context options', async (t) => {
-  const pki = new TestPki(t);
   const p = pki.leaf('m');
   const base: RouteTlsOptions = {
     certFile: p.cert, keyFile: p.key, caFile: pki.ca.cert,
