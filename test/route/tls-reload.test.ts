@@ -71,3 +71,17 @@ t.test('verify_cert_and_check_known_urls: a DNS SAN must name a configured route
   await stranger.waitForLog(/Route Error 'Authorization Violation'/);
   t.notOk(a.daemon.routes.getPeer(stranger.serverId), 'unknown host rejected');
 });
+
+t.test('pinned_certs in the dialer role (proxy to proxy)', async (t) => {
+  const served = pki.leaf('served');
+  const a = await startProxy(t, conf('pa', served));
+  const pinnedOk = await startProxy(t, conf('pin-ok', pki.leaf('d1'), {
+    routes: [`nats-route://127.0.0.1:${a.port}`], extra: `, pinned_certs: ["${pki.spkiSha256(served.cert)}"]`,
+  }));
+  await waitFor(() => pinnedOk.daemon.routes.getPeer(a.serverId), { what: 'the pinned acceptor is accepted' });
+  const pinnedOther = await startProxy(t, conf('pin-other', pki.leaf('d2'), {
+    routes: [`nats-route://127.0.0.1:${a.port}`], extra: `, pinned_certs: ["${pki.spkiSha256(pki.leaf('elsewhere').cert)}"]`,
+  }));
+  await pinnedOther.waitForLog(/TLS route handshake error: peer certificate "served" is not in pinned_certs/);
+  t.notOk(pinnedOther.daemon.routes.getPeer(a.serverId), 'a valid but unpinned server is refused');
+});
