@@ -1,6 +1,5 @@
 // Starting and stopping the daemon: logger, route layer, signals.
 import type { Options } from './config/options.js';
-import { ProxyError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { RouteManager } from './route/manager.js';
 import { Relay } from './relay/relay.js';
@@ -22,10 +21,6 @@ export interface DaemonOptions {
 /** Starts everything or nothing: a failure to bind closes what was started and rejects. */
 export async function runDaemon(options: Options, opts: DaemonOptions = {}): Promise<RunningDaemon> {
   const c = options.cluster;
-  if (c.tls) {
-    // Never fall back to plaintext where the operator asked for TLS.
-    throw new ProxyError('ERR_CONFIG_INVALID', 'cluster.tls is configured, but route TLS is not implemented in this version: refusing to run routes in plaintext');
-  }
   const logger = opts.logger ?? createLogger(options.logging);
   // Accepted for compatibility with nats-server configs, not implemented yet: say so.
   if (c.compression.mode !== 'accept' && c.compression.mode !== 'off' && c.compression.mode !== 'not supported') {

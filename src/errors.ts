@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'ERR_CLI_USAGE' // bad command-line arguments
   | 'ERR_LISTEN' // the route listener cannot bind
   | 'ERR_ROUTE_AUTH' // a route failed authorization
+  | 'ERR_ROUTE_TLS' // a route TLS handshake or peer certificate check failed
   | 'ERR_ROUTE_PROTOCOL' // a peer sent something the route protocol forbids
   | 'ERR_ROUTE_CLUSTER_NAME' // cluster name mismatch
   | 'ERR_SLOW_CONSUMER'; // a connection's outbound queue overflowed

@@ -2,6 +2,7 @@
 // which loads the certificate, key and CA at config time so that `-t` catches bad files.
 import { readFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import type { RouteTlsOptions } from './options.js';
 import type { ConfEntry, ConfValue, SourcePos } from './tree.js';
 import { goTypeName } from './tree.js';
@@ -87,7 +88,7 @@ export function parseRouteTls(entry: ConfEntry, sink: IssueSink): RouteTlsOption
     }
     throw err;
   }
-  const genErr = checkFiles(tc);
+  const genErr = checkFiles(tc) ?? checkNodeSupport(tc);
   if (genErr !== undefined) {
     sink.error(entry.keyPos, genErr);
     return undefined;
@@ -240,6 +241,11 @@ function checkHandshakeFirst(key: string, mv: ConfValue, tk: SourcePos): void {
 
 /** Loads cert/key/CA like GenTLSConfig; returns its error text or undefined. */
 function checkFiles(tc: RouteTlsOptions): string | undefined {
+  // nats-server accepts this at config time; with mutual TLS no route could ever come up, so
+  // -t says so instead of the first handshake.
+  if (!tc.certFile && !tc.keyFile) {
+    return "missing 'cert_file' and 'key_file' in TLS configuration: routes always use mutual TLS (the certificate is presented as server and as client)";
+  }
   if (tc.certFile && !tc.keyFile) return "missing 'key_file' in TLS configuration";
   if (!tc.certFile && tc.keyFile) return "missing 'cert_file' in TLS configuration";
   if (tc.certFile && tc.keyFile) {
@@ -291,6 +297,39 @@ function checkKeyPair(certFile: string, keyFile: string): string | undefined {
     return 'tls: failed to parse private key';
   }
   if (!x509.checkPrivateKey(pk)) return 'tls: private key does not match public key';
+  // The proxy presents this one certificate as TLS server (accepted routes) and as TLS client
+  // (solicited routes): peers check serverAuth and clientAuth respectively. No EKU means any use.
+  const eku = x509.keyUsage;
+  if (eku && eku.length > 0 && !eku.includes('2.5.29.37.0')) {
+    const missing = [['1.3.6.1.5.5.7.3.1', 'serverAuth'], ['1.3.6.1.5.5.7.3.2', 'clientAuth']]
+      .filter(([oid]) => !eku.includes(oid!)).map(([, name]) => name);
+    if (missing.length > 0) {
+      return `certificate lacks the ${missing.join(' and ')} extended key usage: routes present it as TLS server and as TLS client`;
+    }
+  }
+  return undefined;
+}
+
+const RUNTIME = `Node.js ${process.version} (OpenSSL ${process.versions.openssl})`;
+
+/** What nats-server accepts but this Node.js/OpenSSL cannot do is an error, never silently dropped. */
+function checkNodeSupport(tc: RouteTlsOptions): string | undefined {
+  for (const name of tc.curvePreferences ?? []) {
+    try {
+      createSecureContext({ ecdhCurve: GO_CURVES[name]! });
+    } catch {
+      return `error parsing tls config, curve preference ${name} is not supported by ${RUNTIME}`;
+    }
+  }
+  for (const name of tc.cipherSuites ?? []) {
+    const openssl = GO_SECURE_CIPHERS[name] ?? GO_INSECURE_CIPHERS[name]!;
+    if (openssl.startsWith('TLS_')) continue; // TLS 1.3 suites: always enabled, as in Go
+    try {
+      createSecureContext({ ciphers: openssl });
+    } catch {
+      return `error parsing tls config, cipher suite ${name} is not available in ${RUNTIME}`;
+    }
+  }
   return undefined;
 }
 

@@ -110,6 +110,15 @@ export class RouteDialer {
     });
   }
 
+  /**
+   * The TCP connection was made but the route never came up (TLS handshake, certificate or
+   * handshake rejection): a failed attempt, so the retry rules and backoff apply (no redial storm).
+   */
+  notEstablished(err: Error): void {
+    this.busy = false;
+    this.failed(err);
+  }
+
   private failed(err: Error): void {
     if (this.stopped) return;
     const msg = `Error trying to connect to route (attempt ${this.attempt}): ${err.message}`;

@@ -40,6 +40,11 @@ export function buildLocalInfo(id: LocalIdentity, options: Options): RouteInfo {
   };
   if (id.ip) info.ip = id.ip;
   if (options.cluster.authorization) info.auth_required = true;
+  if (options.cluster.tls) {
+    // Informational (the handshake has already happened), as nats-server sends them.
+    info.tls_required = true;
+    info.tls_verify = true;
+  }
   if (id.clusterDynamic) info.cluster_dynamic = true;
   return info;
 }
@@ -53,7 +58,7 @@ export function buildLocalConnect(
     echo: true,
     verbose: false,
     pedantic: false,
-    tls_required: false, // route TLS is not implemented yet (the daemon refuses to start with cluster.tls)
+    tls_required: options.cluster.tls !== undefined,
     headers: true,
     name: id.serverId,
     cluster: id.clusterName,

@@ -3,7 +3,7 @@
 // Relay policy is not decided here: an observer (the relay) is told about peers,
 // interest and messages, and decides what goes where.
 import type net from 'node:net';
-import type { Options, RouteUrl } from '../config/options.js';
+import type { Options, RouteTlsOptions, RouteUrl } from '../config/options.js';
 import type { Logger } from '../log.js';
 import { encodeGossipInfo } from '../protocol/encode.js';
 import type { RoutedMsg } from '../protocol/msg.js';
@@ -15,6 +15,7 @@ import { RouteListener } from './listener.js';
 import { buildLocalConnect, buildLocalInfo, type LocalIdentity } from './local-info.js';
 import { RoutePeer, type PeerKind } from './peer.js';
 import { newServerId } from './ids.js';
+import { CLUSTER_TLS_INSECURE_WARNING, RouteTls } from './tls.js';
 
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
@@ -63,6 +64,8 @@ export class RouteManager implements ConnectionOwner {
   private readonly attached = new Map<string, RouteDialer[]>(); // key: server_id
   private readonly dialerOf = new WeakMap<RouteConnection, RouteDialer>();
   observer: RouteObserver | undefined;
+  /** Route TLS when cluster.tls is set: every connection, both roles, TLS before any protocol byte. */
+  readonly tls: RouteTls | undefined;
   private closing = false;
   /** The port the listener is bound to (identity.port is what we advertise). */
   listenPort = 0;
@@ -82,6 +85,23 @@ export class RouteManager implements ConnectionOwner {
       port: c.port,
     };
     this.listener = new RouteListener((socket) => this.accept(socket));
+    if (c.tls) {
+      this.tls = new RouteTls(c.tls, () => this.options.cluster.routes.map((r) => r.host), {
+        secure: (socket) => this.startAccepted(socket),
+        failed: (address, reason) => this.log.error(`${address} - TLS route handshake error: ${reason}`),
+      });
+      if (c.tls.insecure) this.log.warn(CLUSTER_TLS_INSECURE_WARNING);
+    }
+  }
+
+  /**
+   * Re-reads the route certificate, key and CA (SIGHUP): new connections use them, established
+   * routes keep theirs. Throws a ProxyError (and changes nothing) when the files are bad.
+   */
+  reloadTls(opts: RouteTlsOptions): void {
+    if (!this.tls) throw new Error('reloadTls: route TLS is not configured');
+    this.tls.reload(opts);
+    this.log.info('Reloaded: cluster TLS certificates');
   }
 
   get serverId(): string {
@@ -142,6 +162,19 @@ export class RouteManager implements ConnectionOwner {
       return;
     }
     this.track(socket);
+    if (this.tls) {
+      // TLS first: our INFO goes out only after the handshake and the peer certificate checks.
+      this.tls.accept(socket);
+      return;
+    }
+    this.startAccepted(socket);
+  }
+
+  private startAccepted(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
     const conn = new RouteConnection(socket, false, this, this.settings(true), this.log);
     this.connections.add(conn);
     conn.start();
@@ -173,6 +206,33 @@ export class RouteManager implements ConnectionOwner {
       socket.destroy();
       return;
     }
+    if (this.tls) {
+      this.track(socket);
+      this.tls.connect(socket, dialer.url).then(
+        (secure) => this.startDialed(secure, dialer),
+        (err: Error) => {
+          if (this.closing || dialer.isStopped) return;
+          this.log.error(`${dialer.url.display} - TLS route handshake error: ${err.message}`);
+          dialer.notEstablished(err);
+        },
+      );
+      return;
+    }
+    this.startDialed(socket, dialer);
+  }
+
+  private startDialed(socket: net.Socket, dialer: RouteDialer): void {
+    if (this.closing || dialer.isStopped) {
+      socket.destroy();
+      return;
+    }
+    if (socket.destroyed) {
+      // Rejected between the handshake and now (TLS 1.3 alert): no connection to build.
+      const why = this.tls?.lateRejection(socket) ?? 'connection closed before the route handshake';
+      this.log.error(`${dialer.url.display} - TLS route handshake error: ${why}`);
+      dialer.notEstablished(new Error(why));
+      return;
+    }
     // Explicit routes carry their own credentials; a discovered one gets our cluster authorization
     // only when its gossip said it requires auth (as nats-server does): our password never goes
     // to an address a peer merely named.
@@ -192,10 +252,20 @@ export class RouteManager implements ConnectionOwner {
 
   async checkConnect(conn: RouteConnection, connect: RouteConnect) {
     // Order as nats-server: authentication first, then account, lang, gateway, cluster name (§1.6).
-    const ok = await checkRouteCredentials(this.options.cluster.authorization, connect.user, connect.pass);
-    if (!ok) {
-      this.log.error(`${conn.label} - Authorization Error`);
-      return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
+    // With verify_and_map / verify_cert_and_check_known_urls the certificate alone decides (§8.1).
+    const tlsOpts = this.tls?.options;
+    if (tlsOpts && (tlsOpts.verifyAndMap || tlsOpts.verifyCertAndCheckKnownUrls)) {
+      const why = this.tls!.authorizeByCertificate(conn.socket, this.options.cluster.authorization?.user);
+      if (why !== undefined) {
+        this.log.error(`${conn.label} - Authorization Error: ${why}`);
+        return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
+      }
+    } else {
+      const ok = await checkRouteCredentials(this.options.cluster.authorization, connect.user, connect.pass);
+      if (!ok) {
+        this.log.error(`${conn.label} - Authorization Error`);
+        return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
+      }
     }
     if (connect.account !== undefined || connect.new_account !== undefined) {
       return { errText: 'Authorization Violation', reason: 'Authentication Failure: account in route CONNECT' };
@@ -325,6 +395,18 @@ export class RouteManager implements ConnectionOwner {
 
   private redial(dialer: RouteDialer, conn: RouteConnection): void {
     if (this.closing) return;
+    if (!conn.noReconnect && !dialer.isStopped && conn.remoteInfo === undefined) {
+      // Never came up (a TLS 1.3 certificate rejection arrives only now, or the handshake was
+      // refused): a failed attempt with the retry rules and backoff, not a reconnect.
+      const late = this.tls?.lateRejection(conn.socket);
+      if (late !== undefined) this.log.error(`${dialer.url.display} - TLS route handshake error: ${late}`);
+      dialer.notEstablished(new Error(late ?? conn.closeReason ?? 'route not established'));
+      return;
+    }
+    this.reconnect(dialer, conn);
+  }
+
+  private reconnect(dialer: RouteDialer, conn: RouteConnection): void {
     if (conn.noReconnect || dialer.isStopped) {
       dialer.stop();
       this.dialers.delete(dialerKey(dialer.url));
@@ -429,6 +511,7 @@ export class RouteManager implements ConnectionOwner {
     clearTimeout(timer);
     for (const socket of this.sockets) socket.destroy();
     await this.listener.close();
+    this.tls?.close();
   }
 }
 

@@ -157,8 +157,8 @@ t.test('authorization', async (t) => run(t, [
   },
   { name: 'default timeout 2s', text: cl('authorization { user: a, password: b }'), check: (c, o, t) => t.equal(c.authTimeoutMs, 2000) },
   // setBaselineOptions: a 0 TLS timeout becomes 2s first, so the auth timeout is 3s.
-  { name: 'tls timeout 0 → 2s, auth 3s', text: cl('tls { timeout: 0 }'), check: (c, o, t) => { t.equal(c.tls?.timeoutMs, 2000); t.equal(c.authTimeoutMs, 3000); } },
-  { name: 'default timeout with tls = tls timeout + 1s', text: cl('tls { timeout: 3 }'), check: (c, o, t) => { t.equal(c.authTimeoutMs, 4000); t.equal(c.tls?.timeoutMs, 3000); } },
+  { name: 'tls timeout 0 → 2s, auth 3s', text: cl(`tls { timeout: 0, ${tlsFiles()} }`), check: (c, o, t) => { t.equal(c.tls?.timeoutMs, 2000); t.equal(c.authTimeoutMs, 3000); } },
+  { name: 'default timeout with tls = tls timeout + 1s', text: cl(`tls { timeout: 3, ${tlsFiles()} }`), check: (c, o, t) => { t.equal(c.authTimeoutMs, 4000); t.equal(c.tls?.timeoutMs, 3000); } },
   {
     name: 'high timeout warns', text: cl('authorization {', '  user: a', '  timeout: 61', '}'),
     warnings: [`f.conf:5:5: invalid use of field "timeout": timeout of 61 (61.000000 seconds) is high, consider keeping it under 60 seconds. possibly caused by unquoted duration; use '1m' instead of 1m, for example`],
@@ -221,6 +221,15 @@ t.test('permissions', async (t) => run(t, [
   { name: 'not a map', text: cl('permissions: x'), errors: ['f.conf:3:3: Expected permissions to be a map/struct, got x'] },
 ]));
 
+// One pair for the cases that need a valid tls block (routes always need a certificate).
+let tlsPair: ReturnType<typeof makeCerts>;
+function TLS_FILES(): { cert: string; key: string } {
+  tlsPair ??= makeCerts();
+  if (!tlsPair) throw new Error('openssl is needed for the tls cases');
+  return tlsPair;
+}
+const tlsFiles = () => `cert_file: "${TLS_FILES().cert}", key_file: "${TLS_FILES().key}"`;
+
 // A self-signed certificate pair made with openssl for the file-loading checks.
 function makeCerts(): { dir: string; cert: string; key: string; otherKey: string } | undefined {
   try {
@@ -241,13 +250,18 @@ t.test('tls', async (t) => {
   const certs = makeCerts();
   const H = 'a'.repeat(64);
   run(t, [
-    { name: 'empty', text: cl('tls {}'), check: (c, o, t) => t.same(c.tls, { verify: true, verifyAndMap: false, verifyCertAndCheckKnownUrls: false, insecure: false, timeoutMs: 2000 }) },
+    { name: 'empty: routes need a certificate', text: cl('tls {}'), errors: ["f.conf:3:3: missing 'cert_file' and 'key_file' in TLS configuration: routes always use mutual TLS (the certificate is presented as server and as client)"] },
     {
-      name: 'flags, timeout, ciphers, curves, min_version, pinned', text: cl('tls {',
+      name: 'defaults', text: cl(`tls { ${tlsFiles()} }`),
+      check: (c, o, t) => t.same(c.tls, { certFile: TLS_FILES().cert, keyFile: TLS_FILES().key, verify: true, verifyAndMap: false, verifyCertAndCheckKnownUrls: false, insecure: false, timeoutMs: 2000 }),
+    },
+    {
+      name: 'flags, timeout, ciphers, curves, min_version, pinned', text: cl('tls {', `  ${tlsFiles()}`,
         '  verify_and_map: true', '  verify_cert_and_check_known_urls: true', '  insecure: true', '  timeout: "1.5s"',
         '  cipher_suites: [TLS_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]', '  curve_preferences: [X25519, CurveP256]',
         '  min_version: "1.3"', `  pinned_certs: [${H.toUpperCase()}]`, '  handshake_first: auto', '  verify: false', '}'),
       check: (c, o, t) => t.same(c.tls, {
+        certFile: TLS_FILES().cert, keyFile: TLS_FILES().key,
         verify: true, verifyAndMap: true, verifyCertAndCheckKnownUrls: true, insecure: true, timeoutMs: 1500,
         cipherSuites: ['TLS_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], curvePreferences: ['X25519', 'CurveP256'],
         minVersion: '1.3', pinnedCerts: [H],
@@ -265,8 +279,8 @@ t.test('tls', async (t) => {
       errors: [`f.conf:3:3: insecure cipher suites configured without 'allow_insecure_cipher_suites' option set: TLS_RSA_WITH_RC4_128_SHA`],
     },
     {
-      name: 'insecure cipher with allow', text: cl('tls {', '  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]', '  allow_insecure_cipher_suites: true', '}'),
-      check: (c, o, t) => t.same(c.tls?.cipherSuites, ['TLS_RSA_WITH_RC4_128_SHA']),
+      name: 'insecure cipher with allow', text: cl('tls {', '  cipher_suites: [TLS_RSA_WITH_AES_128_CBC_SHA256]', '  allow_insecure_cipher_suites: true', `  ${tlsFiles()}`, '}'),
+      check: (c, o, t) => t.same(c.tls?.cipherSuites, ['TLS_RSA_WITH_AES_128_CBC_SHA256']),
     },
     { name: 'empty curve_preferences', text: cl('tls {', '  curve_preferences: []', '}'), errors: [`f.conf:4:5: error parsing tls config, 'curve_preferences' cannot be empty`] },
     { name: 'unknown curve', text: cl('tls {', '  curve_preferences: [X25519, Foo]', '}'), errors: ['f.conf:4:33: unrecognized curve preference Foo'] },
@@ -291,7 +305,7 @@ t.test('tls', async (t) => {
       name: 'missing cert file', text: cl('tls {', '  cert_file: "/nonexistent/cert.pem"', '  key_file: "/nonexistent/key.pem"', '}'),
       errors: ['f.conf:3:3: error parsing X509 certificate/key pair: open /nonexistent/cert.pem: no such file or directory'],
     },
-    { name: 'missing ca file', text: cl('tls {', '  ca_file: "/nonexistent/ca.pem"', '}'), errors: ['f.conf:3:3: open /nonexistent/ca.pem: no such file or directory'] },
+    { name: 'missing ca file', text: cl('tls {', '  ca_file: "/nonexistent/ca.pem"', `  ${tlsFiles()}`, '}'), errors: ['f.conf:3:3: open /nonexistent/ca.pem: no such file or directory'] },
     { name: 'not a map', text: cl('tls: true'), errors: [`f.conf:3:3: ${IC('bool', 'map[string]interface {}')}`] },
   ]);
   if (!certs) {
@@ -317,7 +331,7 @@ t.test('tls', async (t) => {
       name: 'key file holds a certificate', text: cl('tls {', `  cert_file: "${certs.cert}"`, `  key_file: "${certs.cert}"`, '}'),
       errors: ['f.conf:3:3: error parsing X509 certificate/key pair: tls: found a certificate rather than a key in the PEM for the private key'],
     },
-    { name: 'ca is not PEM', text: cl('tls {', `  ca_file: "${notPem}"`, '}'), errors: ['f.conf:3:3: failed to parse root ca certificate'] },
+    { name: 'ca is not PEM', text: cl('tls {', `  ca_file: "${notPem}"`, `  ${tlsFiles()}`, '}'), errors: ['f.conf:3:3: failed to parse root ca certificate'] },
   ]);
 });
 

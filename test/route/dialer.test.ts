@@ -51,3 +51,23 @@ t.test('an explicit route keeps trying, then connects once the peer listens', as
   await waitFor(() => connected === 1, { what: 'connected', timeoutMs: 5000 });
   t.pass('connected after the peer came up');
 });
+
+t.test('a connection that never became a route is a failed attempt: an implicit route then gives up', async (t) => {
+  const net = await import('node:net');
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => server.close());
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  let gaveUp = false;
+  let sockets = 0;
+  const d = new RouteDialer({ display: 'x', protocol: 'nats-route:', host: '127.0.0.1', port },
+    { explicit: false, connectRetries: 1, connectBackoff: false }, log,
+    (sock, dialer) => { sockets++; sock.destroy(); dialer.notEstablished(new Error('TLS handshake failed')); },
+    () => { gaveUp = true; });
+  t.teardown(() => d.stop());
+  d.start();
+  await waitFor(() => gaveUp, { what: 'give up', timeoutMs: 5000 });
+  t.equal(sockets, 2, 'connected twice (first attempt and one retry), then gave up');
+  t.equal(d.attempt, 2);
+  t.notOk(d.busy);
+});

@@ -120,7 +120,7 @@ t.test('our cluster credentials go to a gossiped route only when it says auth_re
   t.equal(g.pass, 'cluster-pw-3', 'credentials where auth is required');
 });
 
-t.test('cluster.tls configured: the daemon refuses to run routes in plaintext', async (t) => {
+t.test('cluster.tls without a certificate: refused at config time (never plaintext, never half TLS)', async (t) => {
   await t.rejects(startProxy(undefined, `cluster { name: c1, listen: "127.0.0.1:-1", tls {} }\n`),
-    { code: 'ERR_CONFIG_INVALID', message: /route TLS is not implemented/ });
+    /missing 'cert_file' and 'key_file' in TLS configuration/);
 });
