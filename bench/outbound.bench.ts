@@ -1,0 +1,50 @@
+// The outbound writer: many small frames queued in one event-loop turn, then one flush to a
+// real Writable that discards (what reaches the socket layer: cork/writev, buffers per frame).
+import { Writable } from 'node:stream';
+import { messageBuffers } from '../src/protocol/encode.js';
+import { OutboundQueue } from '../src/route/outbound.js';
+import type { BenchGroup, BenchOptions } from './harness.js';
+import { sizeLabel } from './streams.js';
+
+const FRAMES = 1000;
+
+function sink(): { socket: Writable; written: () => number; writes: () => number } {
+  let bytes = 0;
+  let calls = 0;
+  const socket = new Writable({
+    highWaterMark: 1 << 30,
+    write(chunk: Buffer, _enc, cb) {
+      calls++;
+      bytes += chunk.length;
+      cb();
+    },
+    writev(chunks, cb) {
+      calls++;
+      for (const c of chunks) bytes += (c.chunk as Buffer).length;
+      cb();
+    },
+  });
+  return { socket, written: () => bytes, writes: () => calls };
+}
+
+// The one place that knows the writer's API (adapt here when it changes).
+function writerCase(size: number) {
+  const s = sink();
+  const q = new OutboundQueue(s.socket, 1 << 30, () => {}, () => {});
+  const line = Buffer.from(`RMSG $G bench.orders.1 ${size}`);
+  const data = Buffer.alloc(size, 0x61);
+  const frame = line.length + 2 + size + 2;
+  const frameBufs = messageBuffers(line, data);
+  const once = () => {
+    for (let i = 0; i < FRAMES; i++) q.message(frameBufs, frame);
+    q.flush();
+  };
+  once();
+  if (s.written() !== FRAMES * frame) throw new Error(`outbound bench: ${s.written()} bytes written, expected ${FRAMES * frame}`);
+  return { name: `${FRAMES} × ${sizeLabel(size)} frames, one flush`, bytes: FRAMES * frame, items: FRAMES, fn: once };
+}
+
+export default function groups(_opts: BenchOptions): BenchGroup[] {
+  const cases = [16, 128, 1024, 16384].map(writerCase);
+  return [{ group: 'outbound writer', reference: cases[1]!.name, cases }];
+}
