@@ -31,13 +31,14 @@ binary_ok() {
 # dependencies resolve (those the host lacks are extracted beside it).
 LIBNATS="$CACHE/libnats"
 libnats_ok() {
-  local lib dir
+  local lib deps
   [[ -f "$LIBNATS/usr/include/nats/nats.h" ]] || return 1
   lib="$(ls -1 "$LIBNATS"/usr/lib/*/libnats.so.* 2>/dev/null | head -n1)"
   [[ -n "$lib" ]] || return 1
   if command -v ldd >/dev/null; then
-    dir="$(dirname "$lib")"
-    ! LD_LIBRARY_PATH="$dir" ldd "$lib" 2>/dev/null | grep -q 'not found' || return 1
+    # Captured, not piped into grep -q: with pipefail ldd's SIGPIPE would hide a match.
+    deps="$(LD_LIBRARY_PATH="$(dirname "$lib")" ldd "$lib" 2>&1 || true)"
+    [[ "$deps" != *"not found"* ]] || return 1
   fi
 }
 all_ok=1
