@@ -1,6 +1,6 @@
 // What a benchmark report is headed by: the machine and the software measured on it.
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface MachineInfo {
   date: string;
@@ -11,6 +11,8 @@ export interface MachineInfo {
   v8: string;
   platform: string;
   kernel: string;
+  /** 1, 5, 15 minute load averages at the start: a shared machine makes figures drift. */
+  loadavg: string;
 }
 
 function cpuModel(): string {
@@ -41,11 +43,12 @@ export function machineInfo(): MachineInfo {
     v8: process.versions.v8,
     platform: `${process.platform}-${process.arch}`,
     kernel: kernel(),
+    loadavg: loadavg().map((v) => v.toFixed(2)).join(' '),
   };
 }
 
 export function machineLine(m: MachineInfo): string {
-  return `${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node} (V8 ${m.v8}), ${m.date}`;
+  return `${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node} (V8 ${m.v8}), load ${m.loadavg}, ${m.date}`;
 }
 
 /** A sortable, filesystem-safe stamp for a results folder: 2026-12-02T03-04-05Z. */

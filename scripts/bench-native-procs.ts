@@ -134,6 +134,8 @@ export interface MeasuredProcess {
 
 export interface Topology {
   name: 'direct' | 'proxies';
+  /** The site servers by label (A1, B1), for /varz slow-consumer counts. */
+  servers: Array<{ label: string; server: StartedServer }>;
   title: string;
   /** Where the publisher connects (site A server A1) and where the subscriber does (B1). */
   pubUrl: string;
@@ -162,6 +164,7 @@ export async function directTopology(): Promise<Topology> {
   await routedTo(b1, 1);
   return {
     name: 'direct', title: 'direct route A1 → B1', pubUrl: a1.clientUrl, subUrl: b1.clientUrl, a1, proxies: [],
+    servers: [{ label: 'A1', server: a1 }, { label: 'B1', server: b1 }],
     processes: [{ label: 'A1', role: 'server', pid: a1.pid }, { label: 'B1', role: 'server', pid: b1.pid }],
     stop: async () => {
       await Promise.all([a1.stop(), b1.stop()]);
@@ -186,6 +189,7 @@ export async function proxyTopology(o: { dir: string; cli: string; cpuProfDir?: 
   await routedTo(b1, 1);
   return {
     name: 'proxies', title: 'A1 → proxy A → proxy B → B1', pubUrl: a1.clientUrl, subUrl: b1.clientUrl, a1, proxies: [pa, pb],
+    servers: [{ label: 'A1', server: a1 }, { label: 'B1', server: b1 }],
     processes: [
       { label: 'A1', role: 'server', pid: a1.pid },
       { label: 'proxy A', role: 'proxy', pid: pa.pid },
@@ -205,6 +209,53 @@ export async function waitForInterest(a1: StartedServer, subject: string, timeou
     const routes: Array<{ subscriptions_list?: string[] }> = (await a1.routez('subs=1')).routes ?? [];
     return routes.some((r) => (r.subscriptions_list ?? []).includes(subject)) || undefined;
   }, { timeoutMs, intervalMs: 25, what: `interest in ${subject} at ${a1.name}` });
+}
+
+export interface SlowConsumerCounts {
+  /** label → nats-server's slow consumers on client / route connections (from /varz). */
+  servers: Record<string, { clients: number; routes: number }>;
+  /** label → "Slow Consumer Detected" lines a proxy logged. */
+  proxies: Record<string, number>;
+}
+
+/** Counters now; subtract two with `slowConsumerDelta`. */
+export async function slowConsumers(t: Topology): Promise<SlowConsumerCounts> {
+  const out: SlowConsumerCounts = { servers: {}, proxies: {} };
+  for (const { label, server } of t.servers) {
+    const v = await server.varz();
+    const st = v.slow_consumer_stats ?? {};
+    out.servers[label] = { clients: st.clients ?? v.slow_consumers ?? 0, routes: st.routes ?? 0 };
+  }
+  for (const p of t.proxies) {
+    let text = '';
+    try {
+      text = readFileSync(p.logFile, 'utf8');
+    } catch {
+      /* not written yet */
+    }
+    out.proxies[p.name.replace(/-([AB]).*$/, ' $1')] = (text.match(/Slow Consumer/g) ?? []).length;
+  }
+  return out;
+}
+
+export function slowConsumerDelta(a: SlowConsumerCounts, b: SlowConsumerCounts): SlowConsumerCounts {
+  const out: SlowConsumerCounts = { servers: {}, proxies: {} };
+  for (const k of Object.keys(b.servers)) {
+    out.servers[k] = { clients: b.servers[k]!.clients - (a.servers[k]?.clients ?? 0), routes: b.servers[k]!.routes - (a.servers[k]?.routes ?? 0) };
+  }
+  for (const k of Object.keys(b.proxies)) out.proxies[k] = b.proxies[k]! - (a.proxies[k] ?? 0);
+  return out;
+}
+
+/** "B1 clients 1, proxy A 2" — only the non-zero ones. */
+export function describeSlowConsumers(d: SlowConsumerCounts): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(d.servers)) {
+    if (v.clients) parts.push(`${k} client ${v.clients}`);
+    if (v.routes) parts.push(`${k} route ${v.routes}`);
+  }
+  for (const [k, v] of Object.entries(d.proxies)) if (v) parts.push(`${k} ${v}`);
+  return parts.join(', ');
 }
 
 export interface CProgram<T> {

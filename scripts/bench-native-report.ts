@@ -109,6 +109,8 @@ export function renderMarkdown(r: NativeReport): string {
   md.push(`- nats-route-proxy ${r.versions.proxy} at ${r.versions.proxyCommit}, proxies run as \`node dist/src/cli.js -c <conf>\` with the default proxy options`);
   md.push(`- Loopback; publisher on site A server A1, subscriber on site B server B1. Direct: A1 and B1 in one cluster. Proxies: A1 → proxy A → proxy B → B1.`);
   md.push(`- Throughput: delivered unique messages / (last receive − first publish). CPU per message: utime+stime from /proc/<pid>/stat over the scenario, divided by the messages published. Latency: one-way (receive − publish timestamp in the payload), HDR-style histogram. ${r.settings.halfLoadRule}.`);
+  md.push(`- Slow consumers (where a loss happened): \`B1 client\` is the subscriber's own connection on B1 (the load generator fell behind, not the path under test); \`route\` counts and \`proxy A/B\` (its "Slow Consumer Detected" log lines) are the path's.`);
+  md.push(`- Load average when the run started: ${r.machine.loadavg} (the figures are only comparable within one run).`);
   md.push(`- Run took ${r.durationSeconds.toFixed(0)} s.`);
   md.push('');
   md.push('## Targets (issue 7), measured in this run');
@@ -119,14 +121,14 @@ export function renderMarkdown(r: NativeReport): string {
   md.push('');
   const fulls = r.scenarios.filter((s) => s.mode === 'full');
   md.push(table(
-    ['payload', 'path', 'messages', 'msg/s', 'MB/s', 'vs direct', 'lost', 'dup', 'p50 µs', 'p99 µs', 'proxy peak RSS'],
+    ['payload', 'path', 'messages', 'msg/s', 'MB/s', 'vs direct', 'lost', 'dup', 'p50 µs', 'p99 µs', 'proxy peak RSS', 'slow consumers'],
     fulls.map((s) => {
       const d = find(r, 'direct', s.size, 'full');
       const vs = s.topology === 'proxies' && d && d.msgsPerSec > 0 ? pct(s.msgsPerSec / d.msgsPerSec) : '';
       return [
         sizeLabel(s.size), s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
         s.lost ? `**${int(s.lost)}**` : '0', s.duplicates ? `**${s.duplicates}**` : '0',
-        f1(s.latencyUs.p50), f1(s.latencyUs.p99), s.peakRss.map((p) => `${p.label} ${rss(p.bytes)}`).join(', '),
+        f1(s.latencyUs.p50), f1(s.latencyUs.p99), s.peakRss.map((p) => `${p.label} ${rss(p.bytes)}`).join(', '), s.slowConsumers,
       ];
     }),
   ));

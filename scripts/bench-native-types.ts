@@ -67,6 +67,9 @@ export interface ScenarioResult {
   /** Peak RSS of each proxy during the scenario (VmHWM, reset before it when the kernel allows). */
   peakRss: Array<{ label: string; bytes: number; sinceScenarioStart: boolean }>;
   wallSeconds: number;
+  /** Slow consumers during the scenario, to tell where messages were lost: "B1 client 1" is the
+   * subscriber's own connection (the load generator), not the path under test. */
+  slowConsumers: string;
   /** CLOCK_MONOTONIC ns: first publish and last receive (to cut a CPU profile to the traffic). */
   windowNs: { start: number; end: number };
 }

@@ -20,7 +20,8 @@ import { machineInfo, machineLine, stamp } from '../bench/machine.js';
 import { sizeLabel } from '../bench/streams.js';
 import { binaryPath } from '../test/helpers/nats-server.js';
 import {
-  cpuMicros, directTopology, peakRss, proxyTopology, resetPeakRss, runC, SERVER_VERSION, waitForInterest, type Topology,
+  cpuMicros, describeSlowConsumers, directTopology, peakRss, proxyTopology, resetPeakRss, runC, SERVER_VERSION, slowConsumerDelta,
+  slowConsumers, waitForInterest, type Topology,
 } from './bench-native-procs.js';
 import { summarizeProfile } from './bench-native-profile.js';
 import { evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
@@ -34,7 +35,7 @@ const NB = join(repo, 'native-bench', 'build');
 const DEFAULT_SIZES = [16, 128, 1024, 16384, 1 << 20];
 // Messages per full-speed scenario: long enough to leave start-up behind, short enough that the
 // whole default run takes a few minutes on 2 cores.
-const DEFAULT_COUNTS: Record<number, number> = { 16: 300_000, 128: 300_000, 1024: 150_000, 16384: 30_000, [1 << 20]: 400 };
+const DEFAULT_COUNTS: Record<number, number> = { 16: 300_000, 128: 500_000, 1024: 150_000, 16384: 30_000, [1 << 20]: 400 };
 const QUICK_COUNTS: Record<number, number> = { 16: 20_000, 128: 20_000, 1024: 10_000, 16384: 2_000, [1 << 20]: 40 };
 
 // ---------------------------------------------------------------------------
@@ -113,6 +114,7 @@ async function runScenario(
   await sub.ready;
   await waitForInterest(topo.a1, subject);
   const rssReset = topo.proxies.map((p) => resetPeakRss(p.pid));
+  const scBefore = await slowConsumers(topo);
   const cpuBefore = topo.processes.map((p) => cpuMicros(p.pid));
   const t0 = Date.now();
   progress.phase(`${label}: publishing`);
@@ -124,6 +126,7 @@ async function runScenario(
   const s = await sub.result;
   const cpuAfter = topo.processes.map((x) => cpuMicros(x.pid));
   const wallSeconds = (Date.now() - t0) / 1000;
+  const sc = describeSlowConsumers(slowConsumerDelta(scBefore, await slowConsumers(topo)));
   const perMsg = (us: number) => us / count;
   const cpu: ProcessCost[] = [
     { label: 'publisher', role: 'publisher', cpuMs: (p.cpu_user_us + p.cpu_sys_us) / 1000, usPerMsg: perMsg(p.cpu_user_us + p.cpu_sys_us) },
@@ -148,11 +151,12 @@ async function runScenario(
     cpu,
     peakRss: topo.proxies.map((x, i) => ({ label: x.name.replace(/-([AB]).*$/, ' $1'), bytes: peakRss(x.pid), sinceScenarioStart: rssReset[i]! })),
     wallSeconds,
+    slowConsumers: sc,
     windowNs: { start: p.start_ns, end: s.last_recv_ns || p.start_ns + p.flushed_ns },
   };
   progress.step();
   const lat = `p99 ${result.latencyUs.p99.toFixed(0)} µs`;
-  progress.note(`  ${label}: ${Math.round(msgsPerSec).toLocaleString('en-US')} msg/s, ${result.mbPerSec.toFixed(1)} MB/s, lost ${s.lost}, dup ${s.duplicates}, ${lat}`);
+  progress.note(`  ${label}: ${Math.round(msgsPerSec).toLocaleString('en-US')} msg/s, ${result.mbPerSec.toFixed(1)} MB/s, lost ${s.lost}, dup ${s.duplicates}, ${lat}${sc ? `; slow consumers: ${sc}` : ''}`);
   return result;
 }
 
