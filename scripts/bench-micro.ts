@@ -43,13 +43,14 @@ async function main(): Promise<number> {
       const r = await runGroup(g, {
         quick: opts.quick,
         ...(filter ? { filter } : {}),
-        onCase: (group, name) => process.stderr.write(`\r\x1b[K  ${f}: ${group} / ${name}`),
+        // A live line on a terminal; nothing when captured (the table says it all).
+        ...(process.stderr.isTTY ? { onCase: (group: string, name: string) => process.stderr.write(`\r\x1b[K  ${f}: ${group} / ${name}`) } : {}),
       });
       for (const x of r) if (x.error) failures.push(`${x.group} / ${x.name}: ${x.error}`);
       results.push(...r);
     }
   }
-  process.stderr.write('\r\x1b[K');
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   process.stdout.write(`\n${formatTable(results)}\n`);
 
   const out = resolve(values.out ?? join(repo, 'bench-results', `micro-${stamp()}`));

@@ -19,7 +19,8 @@ export function serverUsPerMsg(s: ScenarioResult | undefined): number | undefine
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
-const f1 = (v: number) => v.toFixed(1);
+const f1 = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
+const signed = (v: number) => `${v >= 0 ? '+' : '−'}${f1(Math.abs(v))}`;
 const f2 = (v: number) => v.toFixed(2);
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
 
@@ -64,7 +65,7 @@ export function evaluateTargets(r: NativeReport): TargetCheck[] {
     out.push({
       name: `p99 latency at half load, ${sizeLabel(size)}`,
       target: '≤ direct p99 + 1 ms',
-      measured: `${f1(p.latencyUs.p99)} µs vs ${f1(d.latencyUs.p99)} µs (+${f1(added)} µs at ${int(p.rate)} msg/s)`,
+      measured: `${f1(p.latencyUs.p99)} µs vs ${f1(d.latencyUs.p99)} µs (${signed(added)} µs at ${int(p.rate)} msg/s)`,
       pass: added <= 1000,
     });
   }
@@ -110,7 +111,7 @@ export function renderMarkdown(r: NativeReport): string {
   md.push(`- Loopback; publisher on site A server A1, subscriber on site B server B1. Direct: A1 and B1 in one cluster. Proxies: A1 → proxy A → proxy B → B1.`);
   md.push(`- Throughput: delivered unique messages / (last receive − first publish). CPU per message: utime+stime from /proc/<pid>/stat over the scenario, divided by the messages published. Latency: one-way (receive − publish timestamp in the payload), HDR-style histogram. ${r.settings.halfLoadRule}.`);
   md.push(`- Slow consumers (where a loss happened): \`B1 client\` is the subscriber's own connection on B1 (the load generator fell behind, not the path under test); \`route\` counts and \`proxy A/B\` (its "Slow Consumer Detected" log lines) are the path's.`);
-  md.push(`- Load average when the run started: ${r.machine.loadavg} (the figures are only comparable within one run).`);
+  md.push(`- The machine's load average when the run started is in the first line: on a shared machine only ratios within one run are comparable.`);
   md.push(`- Run took ${r.durationSeconds.toFixed(0)} s.`);
   md.push('');
   md.push('## Targets (issue 7), measured in this run');
