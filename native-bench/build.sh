@@ -15,6 +15,9 @@ if [[ ! -f "$LIBNATS/include/nats/nats.h" ]]; then
 fi
 command -v "$CC" >/dev/null || { echo "native-bench: no C compiler ($CC)" >&2; exit 1; }
 mkdir -p "$HERE/build"
+# The RPATH is absolute: a checkout that moved must rebuild.
+STAMP="$HERE/build/.libdir"
+[[ "$(cat "$STAMP" 2>/dev/null)" == "$LIBDIR" ]] || rm -f "$HERE"/build/nb_* "$HERE/build/hist_test"
 for prog in nb_pub nb_sub; do
   out="$HERE/build/$prog"
   # Rebuild only when a source is newer than the binary.
@@ -22,4 +25,6 @@ for prog in nb_pub nb_sub; do
   "$CC" -O2 -Wall -Wextra -std=gnu11 -I"$LIBNATS/include" -o "$out" "$HERE/$prog.c" \
     -L"$LIBDIR" -Wl,--disable-new-dtags -Wl,-rpath,"$LIBDIR" -lnats -lpthread
 done
+"$CC" -O2 -Wall -Wextra -std=gnu11 -o "$HERE/build/hist_test" "$HERE/hist_test.c" -lm
+printf '%s\n' "$LIBDIR" >"$STAMP"
 "$CC" --version | head -n1

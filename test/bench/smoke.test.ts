@@ -73,4 +73,9 @@ t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON
     t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${c}.png is a PNG`);
   }
   t.ok(existsSync(join(out, 'logs')), 'proxy logs kept');
+  // Built by the same run: the latency histogram's own self-test.
+  const hist = await new Promise<{ code: number; out: string }>((res) => {
+    execFile(join(dist, '..', 'native-bench', 'build', 'hist_test'), (err, stdout) => res({ code: err ? 1 : 0, out: stdout }));
+  });
+  t.equal(hist.code, 0, `histogram percentiles within their stated error\n${hist.out}`);
 });
