@@ -23,7 +23,12 @@ export function ticksPerSecond(): number {
 
 /** utime+stime of a process (all its threads) in µs, from /proc/<pid>/stat. */
 export function cpuMicros(pid: number): number {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let s: string;
+  try {
+    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    throw new Error(`process ${pid} is gone (it exited or was killed during the run)`);
+  }
   // Fields after the command name (which may contain spaces) start at field 3 (state).
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   const utime = Number(f[11]);

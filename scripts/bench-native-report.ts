@@ -114,6 +114,12 @@ export function renderMarkdown(r: NativeReport): string {
   md.push(`- The machine's load average when the run started is in the first line: on a shared machine only ratios within one run are comparable.`);
   md.push(`- Run took ${r.durationSeconds.toFixed(0)} s.`);
   md.push('');
+  if (r.errors.length) {
+    md.push('## Failed scenarios');
+    md.push('');
+    for (const e of r.errors) md.push(`- ${e}`);
+    md.push('');
+  }
   md.push('## Targets (issue 7), measured in this run');
   md.push('');
   md.push(table(['target', 'wanted', 'measured', ''], r.targets.map((t) => [t.name, t.target, t.measured, t.pass === undefined ? '–' : t.pass ? 'met' : '**missed**']), 4));

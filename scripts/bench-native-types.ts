@@ -87,6 +87,8 @@ export interface NativeReport {
   versions: { natsServer: string; libnats: string; proxy: string; proxyCommit: string; cc: string };
   settings: { quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string };
   scenarios: ScenarioResult[];
+  /** Scenarios that could not be measured (the run goes on and exits 1). */
+  errors: string[];
   /** Route parser alone on 128-byte RMSG in 64 KiB chunks (micro harness, same run). */
   parser128MsgsPerSec?: number;
   targets: TargetCheck[];

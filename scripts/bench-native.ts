@@ -103,7 +103,11 @@ async function runScenario(
   const mode = rate > 0 ? 'half' : 'full';
   const label = `${topo.name} ${sizeLabel(size)} ${mode === 'full' ? 'full speed' : `at ${Math.round(rate)} msg/s`} × ${count}`;
   progress.phase(`${label}: waiting for idle`);
-  await quiesce(topo);
+  try {
+    await quiesce(topo);
+  } catch (err) {
+    throw new Error(`${label}: ${(err as Error).message}`);
+  }
   const subject = `bench.${topo.name}.${size}.${mode}.${++subjectSeq}`;
   progress.phase(`${label}: subscribing`);
   const idleMs = quick ? 1500 : 3000;
@@ -111,22 +115,31 @@ async function runScenario(
     '--url', topo.subUrl, '--subject', subject, '--count', String(count), '--size', String(size),
     '--idle-ms', String(idleMs), '--timeout-ms', String(quick ? 60_000 : 240_000),
   ]);
-  await sub.ready;
-  await waitForInterest(topo.a1, subject);
-  const rssReset = topo.proxies.map((p) => resetPeakRss(p.pid));
-  const scBefore = await slowConsumers(topo);
-  const cpuBefore = topo.processes.map((p) => cpuMicros(p.pid));
-  const t0 = Date.now();
-  progress.phase(`${label}: publishing`);
-  const pub = runC<PubResult>(join(NB, 'nb_pub'), [
-    '--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size), '--rate', String(Math.round(rate)),
-  ]);
-  const p = await pub.result;
-  progress.phase(`${label}: receiving`);
-  const s = await sub.result;
-  const cpuAfter = topo.processes.map((x) => cpuMicros(x.pid));
+  let pub: ReturnType<typeof runC<PubResult>> | undefined;
+  let p: PubResult, s: SubResult, cpuBefore: number[], cpuAfter: number[], rssReset: boolean[], sc: string, t0: number;
+  try {
+    await sub.ready;
+    await waitForInterest(topo.a1, subject);
+    rssReset = topo.proxies.map((x) => resetPeakRss(x.pid));
+    const scBefore = await slowConsumers(topo);
+    cpuBefore = topo.processes.map((x) => cpuMicros(x.pid));
+    t0 = Date.now();
+    progress.phase(`${label}: publishing`);
+    pub = runC<PubResult>(join(NB, 'nb_pub'), [
+      '--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size), '--rate', String(Math.round(rate)),
+    ]);
+    p = await pub.result;
+    progress.phase(`${label}: receiving`);
+    s = await sub.result;
+    cpuAfter = topo.processes.map((x) => cpuMicros(x.pid));
+    sc = describeSlowConsumers(slowConsumerDelta(scBefore, await slowConsumers(topo)));
+  } catch (err) {
+    // Leave nothing running into the next scenario.
+    sub.kill();
+    pub?.kill();
+    throw new Error(`${label}: ${(err as Error).message}`);
+  }
   const wallSeconds = (Date.now() - t0) / 1000;
-  const sc = describeSlowConsumers(slowConsumerDelta(scBefore, await slowConsumers(topo)));
   const perMsg = (us: number) => us / count;
   const cpu: ProcessCost[] = [
     { label: 'publisher', role: 'publisher', cpuMs: (p.cpu_user_us + p.cpu_sys_us) / 1000, usPerMsg: perMsg(p.cpu_user_us + p.cpu_sys_us) },
@@ -233,18 +246,33 @@ async function main(): Promise<number> {
   const perSize = topoNames.length * (latency ? 2 : 1);
   const progress = new Progress(sizes.length * perSize + (values['cpu-prof'] ? 1 : 0));
   const scenarios: ScenarioResult[] = [];
+  const errors: string[] = [];
   let profile: NativeReport['profile'];
   const topos: Topology[] = [];
   try {
     progress.phase('starting sites and proxies');
     for (const n of topoNames) topos.push(n === 'direct' ? await directTopology() : await proxyTopology({ dir: logs, cli: CLI }));
+    // A failing scenario (a path that broke, a process that died) is reported, not fatal: the
+    // rest of the matrix still says something.
+    const attempt = async (t: Topology, size: number, count: number, rate: number): Promise<ScenarioResult | undefined> => {
+      try {
+        const r = await runScenario(t, size, count, rate, quick, progress);
+        scenarios.push(r);
+        return r;
+      } catch (err) {
+        const msg = (err as Error).message.split('\n').slice(0, 6).join(' / ');
+        errors.push(msg);
+        progress.step();
+        progress.note(`  FAILED ${msg}`);
+        return undefined;
+      }
+    };
     for (const size of sizes) {
       const count = countFor(size);
       const full: ScenarioResult[] = [];
       for (const t of topos) {
-        const r = await runScenario(t, size, count, 0, quick, progress);
-        full.push(r);
-        scenarios.push(r);
+        const r = await attempt(t, size, count, 0);
+        if (r) full.push(r);
       }
       if (!latency) continue;
       // The same offered load for both: half of the lower maximum, so neither path is saturated.
@@ -252,7 +280,7 @@ async function main(): Promise<number> {
       if (!Number.isFinite(max)) continue;
       const rate = Math.max(1, max / 2);
       const n = Math.min(count, Math.max(quick ? 200 : 1000, Math.round(rate * (quick ? 1 : 2))));
-      for (const t of topos) scenarios.push(await runScenario(t, size, n, rate, quick, progress));
+      for (const t of topos) await attempt(t, size, n, rate);
     }
   } finally {
     progress.phase('stopping');
@@ -267,6 +295,8 @@ async function main(): Promise<number> {
     let scenario: ScenarioResult | undefined;
     try {
       scenario = await runScenario(t, 128, countFor(128), 0, quick, progress);
+    } catch (err) {
+      errors.push(`--cpu-prof: ${(err as Error).message.split('\n')[0]}`);
     } finally {
       await t.stop();
     }
@@ -285,7 +315,7 @@ async function main(): Promise<number> {
       quick, sizes, counts: Object.fromEntries(sizes.map((s) => [String(s), countFor(s)])), topologies: topoNames,
       halfLoadRule: 'latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths',
     },
-    scenarios, targets: [], charts: [], durationSeconds: 0,
+    scenarios, errors, targets: [], charts: [], durationSeconds: 0,
   };
   if (parser128MsgsPerSec !== undefined) report.parser128MsgsPerSec = parser128MsgsPerSec;
   if (profile) report.profile = profile;
@@ -297,7 +327,8 @@ async function main(): Promise<number> {
   writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`\n${md}\n`);
   process.stdout.write(`report: ${join(out, 'report.md')}\nJSON:   ${join(out, 'results.json')}\n`);
-  return 0;
+  if (errors.length) process.stderr.write(`${errors.length} scenario(s) failed:\n${errors.join('\n')}\n`);
+  return errors.length ? 1 : 0;
 }
 
 main().then((code) => process.exit(code), (err: unknown) => {
