@@ -76,7 +76,9 @@ class Progress {
     const all = ((Date.now() - this.started) / 1000).toFixed(0);
     const width = 20;
     const fill = Math.round((this.done / Math.max(1, this.total)) * width);
-    process.stderr.write(`\r\x1b[K[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${this.done}/${this.total} ${this.label} (${t} s; ${all} s total)`);
+    const line = `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${this.done}/${this.total} ${this.label} (${t} s; ${all} s total)`;
+    // Never wider than the terminal: a wrapped line would not be redrawn in place.
+    process.stderr.write(`\r\x1b[K${line.slice(0, Math.max(20, (process.stderr.columns ?? 120) - 1))}`);
   }
 }
 

@@ -25,7 +25,7 @@ function report(scenarios: ScenarioResult[], parser?: number): NativeReport {
     kind: 'native', machine: machineInfo(),
     versions: { natsServer: 'nats-server: v2.10.27', libnats: '3.4.1', proxy: '0.1.0', proxyCommit: 'abc', cc: 'cc' },
     settings: { quick: true, sizes: [128, 16384], counts: {}, topologies: ['direct', 'proxies'], halfLoadRule: 'rule' },
-    scenarios, targets: [], charts: [], durationSeconds: 1,
+    scenarios, errors: [], targets: [], charts: [], durationSeconds: 1,
   };
   if (parser !== undefined) r.parser128MsgsPerSec = parser;
   return r;
