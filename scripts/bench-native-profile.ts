@@ -55,7 +55,8 @@ export function stageOf(functionName: string, url: string): string {
     if (f.startsWith('protocol/encode') || f.startsWith('protocol/')) return 'encode (protocol)';
     if (f.startsWith('interest/')) return 'interest match (interest/)';
     if (f.startsWith('relay/')) return 'relay decision (relay/)';
-    if (f.startsWith('route/outbound')) return 'outbound queue (route/outbound)';
+    if (f.startsWith('route/outbound') || f.startsWith('route/msg-writer')) return 'outbound (route/outbound, msg-writer)';
+    if (f.startsWith('route/flow')) return 'flow control (route/flow)';
     if (f.startsWith('route/')) return `route layer (${f})`;
     if (f.startsWith('compression/')) return 'compression';
     return `other src (${f})`;

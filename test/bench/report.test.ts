@@ -93,7 +93,8 @@ t.test('profile summary counts only samples inside the traffic window', async (t
   t.equal(Math.round(w.stages[0]!.selfPercent), 67, 'shares are of busy time');
   t.equal(w.top[0]!.function, 'routedMsgArgs');
   t.equal(stageOf('x', 'node:net'), 'socket I/O (node:net)');
-  t.equal(stageOf('flush', 'file:///r/dist/src/route/outbound.js'), 'outbound queue (route/outbound)');
+  t.equal(stageOf('flush', 'file:///r/dist/src/route/outbound.js'), 'outbound (route/outbound, msg-writer)');
+  t.equal(stageOf('writeChanged', 'file:///r/dist/src/route/msg-writer.js'), 'outbound (route/outbound, msg-writer)');
 });
 
 t.test('bar chart: one bar per value, log axis in decades', async (t) => {
