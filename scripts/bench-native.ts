@@ -201,11 +201,11 @@ function versions(): NativeReport['versions'] {
   };
 }
 
-async function parserRate(): Promise<number | undefined> {
+async function parserRate(quick: boolean): Promise<number | undefined> {
   const mod = (await import('../bench/parser.bench.js')) as typeof import('../bench/parser.bench.js');
-  const g = mod.default({ quick: false }).find((x) => x.group === 'parser RMSG 128 B');
+  const g = mod.default({ quick }).find((x) => x.group === 'parser RMSG 128 B');
   if (!g) return undefined;
-  const r = await runGroup(g, { quick: false, filter: /chunks of 64 KiB/ });
+  const r = await runGroup(g, { quick, filter: /chunks of 64 KiB/ });
   return r[0]?.itemsPerSec;
 }
 
@@ -308,7 +308,7 @@ async function main(): Promise<number> {
   }
 
   progress.phase('route parser alone (128 B RMSG, 64 KiB chunks)');
-  const parser128MsgsPerSec = await parserRate();
+  const parser128MsgsPerSec = await parserRate(quick);
   progress.stop();
 
   const report: NativeReport = {

@@ -45,7 +45,7 @@ t.test('npm run bench (micro, --quick) measures every group and writes JSON', as
 
 t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON and charts', async (t) => {
   const out = tmp(t, 'native');
-  const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '2000', '--cpu-prof', '--out', out]);
+  const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '1000', '--cpu-prof', '--out', out]);
   t.equal(r.code, 0, `exit 0\n${r.stderr.slice(-4000)}`);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   t.match(md, /## Targets \(issue 7\)/, 'report has the targets table');
