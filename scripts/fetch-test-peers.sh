@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fetches the real nats-server binaries the interop tests run against
 # (2.9.10 from Debian bookworm, 2.10.27 from Debian trixie, 2.15.1 from Debian
-# forky, or sid when forky has moved on) and, optionally,
-# libnats (C client) for the native benchmark, into .cache/test-peers/.
+# forky, or sid when forky has moved on) and libnats (the official C client,
+# Debian libnats-dev, for the native benchmark and its smoke test), into
+# .cache/test-peers/. Everything is required: a failure fails the script.
 #
 # Uses apt-get with a completely private state/config directory so the
 # machine's apt configuration is never modified; the mirror is whatever the
@@ -26,10 +27,25 @@ binary_ok() {
   out="$("$BIN/nats-server-$v" --version 2>/dev/null)" || return 1
   [[ "$out" == *"v$v"* ]]
 }
+# libnats is complete when its header and library are there and the library's own
+# dependencies resolve (those the host lacks are extracted beside it).
+LIBNATS="$CACHE/libnats"
+libnats_ok() {
+  local lib deps
+  [[ -f "$LIBNATS/usr/include/nats/nats.h" ]] || return 1
+  lib="$(ls -1 "$LIBNATS"/usr/lib/*/libnats.so.* 2>/dev/null | head -n1)"
+  [[ -n "$lib" ]] || return 1
+  if command -v ldd >/dev/null; then
+    # Captured, not piped into grep -q: with pipefail ldd's SIGPIPE would hide a match.
+    deps="$(LD_LIBRARY_PATH="$(dirname "$lib")" ldd "$lib" 2>&1 || true)"
+    [[ "$deps" != *"not found"* ]] || return 1
+  fi
+}
 all_ok=1
 for v in "${WANT_VERSIONS[@]}"; do binary_ok "$v" || all_ok=0; done
+libnats_ok || all_ok=0
 if [[ $all_ok == 1 ]]; then
-  log "nats-server ${WANT_VERSIONS[*]} already present in $BIN (nothing to do)"
+  log "nats-server ${WANT_VERSIONS[*]} and libnats already present in $CACHE (nothing to do)"
   exit 0
 fi
 
@@ -160,7 +176,7 @@ for v in "${WANT_VERSIONS[@]}"; do
   log "ok: $("$BIN/nats-server-$v" --version) at ${BIN#"$ROOT"/}/nats-server-$v"
 done
 
-# --- Optional: libnats (C client) for the native benchmark ------------------
+# --- libnats (C client) for the native benchmark ----------------------------
 # Names of a package's Depends (first alternative, no version constraints).
 depends_of() {
   apt-cache "${APT_OPTS[@]}" show "$1=$2" | awk -F': ' '/^Depends:/ { print $2; exit }' |
@@ -177,10 +193,10 @@ fetch_libnats() {
     ver="$(pick_version libnats-dev "" "$suite")"
     [[ -n "$ver" ]] && break
   done
-  [[ -n "$ver" ]] || { log "WARN: libnats-dev not found"; return 1; }
+  [[ -n "$ver" ]] || { log "ERROR: libnats-dev not found in $suites"; return 1; }
   # The runtime package name carries the soname (libnats3.x); take it from Depends.
   rt="$(depends_of libnats-dev "$ver" | grep -E '^libnats[0-9]' | head -n1)"
-  [[ -n "$rt" ]] || { log "WARN: cannot determine libnats runtime package"; return 1; }
+  [[ -n "$rt" ]] || { log "ERROR: cannot determine libnats runtime package"; return 1; }
   rtver="$(pick_version "$rt" "" "$suite")"
   rm -rf "$dest"
   for pkg in "libnats-dev=$ver" "$rt=$rtver"; do
@@ -192,17 +208,18 @@ fetch_libnats() {
   for dep in $(depends_of "$rt" "$rtver"); do
     host_has "$dep" && continue
     depver="$(pick_version "$dep" "" "$suite")"
-    [[ -n "$depver" ]] || { log "WARN: dependency $dep not found in $suite"; continue; }
+    [[ -n "$depver" ]] || { log "ERROR: dependency $dep not found in $suite"; return 1; }
     log "downloading $dep=$depver ($suite; not installed on this host)"
     deb="$(download "$dep" "$depver")" || return 1
     dpkg -x "$deb" "$dest"
   done
   log "ok: libnats $ver extracted to ${dest#"$ROOT"/}"
 }
-if [[ -f "$CACHE/libnats/usr/include/nats/nats.h" || -f "$CACHE/libnats/usr/include/nats.h" ]]; then
+if libnats_ok; then
   log "libnats already present"
 else
-  fetch_libnats || log "WARN: libnats fetch failed (only the native benchmark needs it); continuing"
+  fetch_libnats || { log "ERROR: libnats fetch failed"; exit 1; }
+  libnats_ok || { log "ERROR: libnats in ${LIBNATS#"$ROOT"/} is incomplete (header, library or a dependency missing)"; exit 1; }
 fi
 
 log "done"

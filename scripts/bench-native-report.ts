@@ -1,0 +1,230 @@
+// The native bench report: issue 7's targets evaluated on one run, a Markdown report with the
+// machine described, and the charts a lab would put on a slide.
+import { join } from 'node:path';
+import { machineLine } from '../bench/machine.js';
+import { sizeLabel } from '../bench/streams.js';
+import { compact, writeChart } from './bench-native-charts.js';
+import type { NativeReport, ScenarioResult, TargetCheck } from './bench-native-types.js';
+
+const find = (r: NativeReport, topology: ScenarioResult['topology'], size: number, mode: ScenarioResult['mode']) =>
+  r.scenarios.find((s) => s.topology === topology && s.size === size && s.mode === mode);
+
+const cpuOf = (s: ScenarioResult | undefined, label: string) => s?.cpu.find((c) => c.label === label)?.usPerMsg;
+
+/** A nats-server's CPU per routed message: the mean of the two servers of the direct route. */
+export function serverUsPerMsg(s: ScenarioResult | undefined): number | undefined {
+  const a = cpuOf(s, 'A1');
+  const b = cpuOf(s, 'B1');
+  return a === undefined || b === undefined ? undefined : (a + b) / 2;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+const f1 = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
+const signed = (v: number) => `${v >= 0 ? '+' : '−'}${f1(Math.abs(v))}`;
+const f2 = (v: number) => v.toFixed(2);
+const int = (v: number) => Math.round(v).toLocaleString('en-US');
+
+/** Issue 7's targets ("Targets"), as ratios measured in this run. */
+export function evaluateTargets(r: NativeReport): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const ratio = (size: number, min: number, aim?: number) => {
+    const d = find(r, 'direct', size, 'full');
+    const p = find(r, 'proxies', size, 'full');
+    const name = `throughput through two proxies at ${sizeLabel(size)}`;
+    const target = `≥ ${pct(min)} of direct${aim ? ` (aim ${pct(aim)})` : ''}`;
+    if (!d || !p || d.msgsPerSec === 0) return out.push({ name, target, measured: 'not measured', pass: undefined });
+    const x = p.msgsPerSec / d.msgsPerSec;
+    out.push({ name, target, measured: `${pct(x)} (${int(p.msgsPerSec)} vs ${int(d.msgsPerSec)} msg/s)`, pass: x >= min });
+  };
+  ratio(128, 0.7, 0.85);
+  ratio(16384, 0.9);
+
+  {
+    const d = find(r, 'direct', 128, 'full');
+    const p = find(r, 'proxies', 128, 'full');
+    const server = serverUsPerMsg(d);
+    const pa = cpuOf(p, 'proxy A');
+    const pb = cpuOf(p, 'proxy B');
+    const name = 'proxy CPU per relayed 128 B message';
+    const target = '≤ 50% of a nats-server per routed message';
+    if (server === undefined || pa === undefined || pb === undefined || server === 0) out.push({ name, target, measured: 'not measured', pass: undefined });
+    else {
+      const worst = Math.max(pa, pb);
+      out.push({
+        name, target, pass: worst / server <= 0.5,
+        measured: `proxy A ${f2(pa)} µs, proxy B ${f2(pb)} µs vs nats-server ${f2(server)} µs (${pct(worst / server)})`,
+      });
+    }
+  }
+
+  for (const size of r.settings.sizes) {
+    const d = find(r, 'direct', size, 'half');
+    const p = find(r, 'proxies', size, 'half');
+    if (!d || !p) continue;
+    const added = p.latencyUs.p99 - d.latencyUs.p99;
+    out.push({
+      name: `p99 latency at half load, ${sizeLabel(size)}`,
+      target: '≤ direct p99 + 1 ms',
+      measured: `${f1(p.latencyUs.p99)} µs vs ${f1(d.latencyUs.p99)} µs (${signed(added)} µs at ${int(p.rate)} msg/s)`,
+      pass: added <= 1000,
+    });
+  }
+
+  {
+    const d = find(r, 'direct', 128, 'full');
+    const name = 'route parser alone, 128 B RMSG';
+    const target = '≥ 5× the direct route\'s 128 B rate';
+    if (!d || r.parser128MsgsPerSec === undefined || d.msgsPerSec === 0) out.push({ name, target, measured: 'not measured', pass: undefined });
+    else {
+      const x = r.parser128MsgsPerSec / d.msgsPerSec;
+      out.push({ name, target, measured: `${f1(x)}× (${int(r.parser128MsgsPerSec)} vs ${int(d.msgsPerSec)} msg/s)`, pass: x >= 5 });
+    }
+  }
+
+  const full = r.scenarios.filter((s) => s.mode === 'full' && s.size <= 16384);
+  if (full.length) {
+    const bad = full.filter((s) => s.lost > 0 || s.duplicates > 0);
+    out.push({
+      name: 'loss and duplicates at full speed, up to 16 KiB',
+      target: 'zero in every scenario',
+      measured: bad.length === 0 ? 'none' : bad.map((s) => `${s.topology} ${sizeLabel(s.size)}: ${int(s.lost)} lost (${pct(s.lost / s.count)}), ${s.duplicates} dup`).join('; '),
+      pass: bad.length === 0,
+    });
+  }
+  return out;
+}
+
+function table(head: string[], rows: string[][], textColumns = 2): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map((_, i) => (i < textColumns ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+const rss = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+
+export function renderMarkdown(r: NativeReport): string {
+  const md: string[] = [];
+  md.push(`# nats-route-proxy native benchmark${r.settings.quick ? ' (quick)' : ''}`);
+  md.push('');
+  md.push(`- Machine: ${machineLine(r.machine)}`);
+  md.push(`- ${r.versions.natsServer}; load: libnats ${r.versions.libnats} C client (${r.versions.cc})`);
+  md.push(`- nats-route-proxy ${r.versions.proxy} at ${r.versions.proxyCommit}, proxies run as \`node dist/src/cli.js -c <conf>\` with the default proxy options`);
+  md.push(`- Loopback; publisher on site A server A1, subscriber on site B server B1. Direct: A1 and B1 in one cluster. Proxies: A1 → proxy A → proxy B → B1.`);
+  md.push(`- Throughput: delivered unique messages / (last receive − first publish). CPU per message: utime+stime from /proc/<pid>/stat over the scenario, divided by the messages published. Latency: one-way (receive − publish timestamp in the payload), HDR-style histogram. ${r.settings.halfLoadRule}.`);
+  md.push(`- Slow consumers (where a loss happened): \`B1 client\` is the subscriber's own connection on B1 (the load generator fell behind, not the path under test); \`route\` counts and \`proxy A/B\` (its "Slow Consumer Detected" log lines) are the path's.`);
+  md.push(`- The machine's load average when the run started is in the first line: on a shared machine only ratios within one run are comparable.`);
+  md.push(`- Run took ${r.durationSeconds.toFixed(0)} s.`);
+  md.push('');
+  if (r.errors.length) {
+    md.push('## Failed scenarios');
+    md.push('');
+    for (const e of r.errors) md.push(`- ${e}`);
+    md.push('');
+  }
+  md.push('## Targets (issue 7), measured in this run');
+  md.push('');
+  md.push(table(['target', 'wanted', 'measured', ''], r.targets.map((t) => [t.name, t.target, t.measured, t.pass === undefined ? '–' : t.pass ? 'met' : '**missed**']), 4));
+  md.push('');
+  md.push('## Full speed');
+  md.push('');
+  const fulls = r.scenarios.filter((s) => s.mode === 'full');
+  md.push(table(
+    ['payload', 'path', 'messages', 'msg/s', 'MB/s', 'vs direct', 'lost', 'dup', 'p50 µs', 'p99 µs', 'proxy peak RSS', 'slow consumers'],
+    fulls.map((s) => {
+      const d = find(r, 'direct', s.size, 'full');
+      const vs = s.topology === 'proxies' && d && d.msgsPerSec > 0 ? pct(s.msgsPerSec / d.msgsPerSec) : '';
+      return [
+        sizeLabel(s.size), s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
+        s.lost ? `**${int(s.lost)}**` : '0', s.duplicates ? `**${s.duplicates}**` : '0',
+        f1(s.latencyUs.p50), f1(s.latencyUs.p99), s.peakRss.map((p) => `${p.label} ${rss(p.bytes)}`).join(', '), s.slowConsumers,
+      ];
+    }),
+  ));
+  md.push('');
+  md.push('## CPU per message (µs of CPU per published message, every process)');
+  md.push('');
+  const labels = ['publisher', 'A1', 'proxy A', 'proxy B', 'B1', 'subscriber'];
+  md.push(table(['payload', 'path', ...labels], fulls.map((s) => [
+    sizeLabel(s.size), s.topology, ...labels.map((l) => {
+      const v = cpuOf(s, l);
+      return v === undefined ? '' : f2(v);
+    }),
+  ])));
+  md.push('');
+  const halves = r.scenarios.filter((s) => s.mode === 'half');
+  if (halves.length) {
+    md.push('## Latency at half load (one-way, µs)');
+    md.push('');
+    md.push(table(['payload', 'path', 'rate msg/s', 'messages', 'p50', 'p90', 'p99', 'p99.9', 'max', 'lost'], halves.map((s) => [
+      sizeLabel(s.size), s.topology, int(s.rate), int(s.count), f1(s.latencyUs.p50), f1(s.latencyUs.p90), f1(s.latencyUs.p99),
+      f1(s.latencyUs.p999), f1(s.latencyUs.max), String(s.lost),
+    ])));
+    md.push('');
+  }
+  if (r.profile) {
+    const p = r.profile;
+    md.push('## Where proxy A spends its CPU (node --cpu-prof, 128 B full speed)');
+    md.push('');
+    md.push(`Profiled run: ${int(p.scenario.msgsPerSec)} msg/s, ${int(p.scenario.lost)} lost (profiling slows the proxy; not part of the figures above). Busy ${f1(p.busyMs)} ms of ${f1(p.totalMs)} ms sampled${p.windowed ? ' from first publish to last receive (start-up and shutdown left out)' : ' (whole process lifetime)'}. Profile: \`${p.file}\`.`);
+    md.push('');
+    md.push(table(['stage', 'self ms', 'share of busy'], p.stages.slice(0, 14).map((s) => [s.stage, f1(s.selfMs), `${f1(s.selfPercent)}%`]), 1));
+    md.push('');
+    md.push(table(['function', 'where', 'stage', 'self ms', 'share'], p.top.slice(0, 20).map((f) => [
+      `\`${f.function}\``, f.location, f.stage, f1(f.selfMs), `${f1(f.selfPercent)}%`,
+    ]), 3));
+    md.push('');
+  }
+  if (r.parser128MsgsPerSec !== undefined) {
+    md.push(`Route parser alone (micro harness, 128 B RMSG in 64 KiB chunks, same run): ${int(r.parser128MsgsPerSec)} msg/s.`);
+    md.push('');
+  }
+  if (r.charts.length) {
+    md.push('## Charts');
+    md.push('');
+    for (const c of r.charts) md.push(`![${c}](${c})`);
+    md.push('');
+  }
+  return md.join('\n');
+}
+
+/** Throughput, bandwidth, latency and CPU charts (SVG + PNG); returns the file names for the report. */
+export async function renderCharts(r: NativeReport, dir: string): Promise<string[]> {
+  const sizes = r.settings.sizes;
+  const cats = sizes.map(sizeLabel);
+  const paths = r.settings.topologies as Array<ScenarioResult['topology']>;
+  const pathName = (t: string) => (t === 'direct' ? 'direct route' : 'two proxies');
+  const sub = `${r.machine.cores} cores, ${r.machine.cpuModel}, ${r.versions.natsServer.replace(/^nats-server: /, 'nats-server ')}, nats-route-proxy ${r.versions.proxyCommit}`;
+  const files: string[] = [];
+  const emit = async (name: string, c: Parameters<typeof writeChart>[1]) => {
+    const res = await writeChart(join(dir, name), c);
+    files.push(res.png ? `${name}.png` : `${name}.svg`);
+  };
+  const val = (t: ScenarioResult['topology'], size: number, mode: ScenarioResult['mode'], f: (s: ScenarioResult) => number | undefined) => {
+    const s = find(r, t, size, mode);
+    return s ? f(s) : undefined;
+  };
+  await emit('throughput', {
+    title: 'Throughput vs payload size (full speed)', subtitle: sub, categories: cats, yLabel: 'messages / s', log: true,
+    series: paths.map((t) => ({ name: pathName(t), values: sizes.map((z) => val(t, z, 'full', (s) => s.msgsPerSec)) })),
+  });
+  await emit('bandwidth', {
+    title: 'Payload bandwidth vs payload size (full speed)', subtitle: sub, categories: cats, yLabel: 'MB / s', log: true,
+    series: paths.map((t) => ({ name: pathName(t), values: sizes.map((z) => val(t, z, 'full', (s) => s.mbPerSec)) })),
+  });
+  if (r.scenarios.some((s) => s.mode === 'half')) {
+    const pcts: Array<[string, (s: ScenarioResult) => number]> = [['p50', (s) => s.latencyUs.p50], ['p99', (s) => s.latencyUs.p99], ['p99.9', (s) => s.latencyUs.p999]];
+    await emit('latency', {
+      title: 'One-way latency at half load', subtitle: sub, categories: cats, yLabel: 'µs', log: true, format: (v) => compact(v),
+      series: paths.flatMap((t) => pcts.map(([n, f]) => ({ name: `${pathName(t)} ${n}`, values: sizes.map((z) => val(t, z, 'half', f)) }))),
+    });
+  }
+  const procs: Array<[ScenarioResult['topology'], string]> = [
+    ['direct', 'A1'], ['direct', 'B1'], ['proxies', 'A1'], ['proxies', 'proxy A'], ['proxies', 'proxy B'], ['proxies', 'B1'],
+  ];
+  await emit('cpu', {
+    title: 'CPU per message, by process (full speed)', subtitle: sub, categories: cats, yLabel: 'µs CPU / message', log: true,
+    series: procs.filter(([t]) => paths.includes(t)).map(([t, l]) => ({
+      name: `${t === 'direct' ? 'direct' : 'proxied'}: ${l}`, values: sizes.map((z) => val(t, z, 'full', (s) => cpuOf(s, l))),
+    })),
+  });
+  return files;
+}

@@ -1,0 +1,98 @@
+// Shapes shared by the native bench runner, its report and its charts.
+import type { MachineInfo } from '../bench/machine.js';
+import type { ProfileSummary } from './bench-native-profile.js';
+
+/** What native-bench/build/nb_pub prints. */
+export interface PubResult {
+  published: number;
+  size: number;
+  rate: number;
+  start_ns: number;
+  published_ns: number;
+  flushed_ns: number;
+  cpu_user_us: number;
+  cpu_sys_us: number;
+  status: string;
+}
+
+/** What native-bench/build/nb_sub prints. */
+export interface SubResult {
+  expected: number;
+  received: number;
+  unique: number;
+  lost: number;
+  duplicates: number;
+  out_of_order: number;
+  unexpected: number;
+  bad_size: number;
+  client_dropped: number;
+  end: 'complete' | 'idle' | 'timeout';
+  first_send_ns: number;
+  first_recv_ns: number;
+  last_recv_ns: number;
+  latency_ns: { count: number; min: number; mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
+  cpu_user_us: number;
+  cpu_sys_us: number;
+}
+
+export interface ProcessCost {
+  label: string;
+  role: 'server' | 'proxy' | 'publisher' | 'subscriber';
+  cpuMs: number;
+  /** CPU µs per message offered (published), so loss does not flatter a process. */
+  usPerMsg: number;
+}
+
+export interface ScenarioResult {
+  topology: 'direct' | 'proxies';
+  size: number;
+  mode: 'full' | 'half';
+  count: number;
+  /** Offered rate (msgs/s) in 'half' mode; 0 = full speed. */
+  rate: number;
+  /** Delivered unique messages per second, first publish → last receive. */
+  msgsPerSec: number;
+  /** Payload MB/s (10^6 bytes) of the delivered messages. */
+  mbPerSec: number;
+  /** The publisher's own rate (publish calls until flushed). */
+  pubMsgsPerSec: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+  end: SubResult['end'];
+  /** One-way latency in µs (receive − publish timestamp, same clock). */
+  latencyUs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number; count: number };
+  cpu: ProcessCost[];
+  /** Peak RSS of each proxy during the scenario (VmHWM, reset before it when the kernel allows). */
+  peakRss: Array<{ label: string; bytes: number; sinceScenarioStart: boolean }>;
+  wallSeconds: number;
+  /** Slow consumers during the scenario, to tell where messages were lost: "B1 client 1" is the
+   * subscriber's own connection (the load generator), not the path under test. */
+  slowConsumers: string;
+  /** CLOCK_MONOTONIC ns: first publish and last receive (to cut a CPU profile to the traffic). */
+  windowNs: { start: number; end: number };
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean | undefined;
+}
+
+export interface NativeReport {
+  kind: 'native';
+  machine: MachineInfo;
+  versions: { natsServer: string; libnats: string; proxy: string; proxyCommit: string; cc: string };
+  settings: { quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string };
+  scenarios: ScenarioResult[];
+  /** Scenarios that could not be measured (the run goes on and exits 1). */
+  errors: string[];
+  /** Route parser alone on 128-byte RMSG in 64 KiB chunks (micro harness, same run). */
+  parser128MsgsPerSec?: number;
+  targets: TargetCheck[];
+  profile?: ProfileSummary & { scenario: ScenarioResult };
+  charts: string[];
+  durationSeconds: number;
+}

@@ -1,0 +1,339 @@
+// `npm run bench:native`: the native lab harness. On loopback, in one invocation: (a) a direct
+// route between two nats-servers and (b) the same through two proxies (real daemon processes),
+// driven by C programs built against the official NATS C client. Full-speed throughput with loss
+// and duplicate counts, latency at half the measured maximum, CPU per message of every process,
+// the proxies' peak RSS; a Markdown report, JSON and charts in bench-results/native-<stamp>/.
+//   --quick                 small matrix (128 B and 16 KiB, short runs)
+//   --sizes 16,128,1024     payload sizes in bytes (default 16,128,1024,16384,1048576)
+//   --count N               messages per full-speed scenario (default: per size)
+//   --topologies direct,proxies
+//   --no-latency            skip the half-load latency scenarios
+//   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
+//   --out <dir>
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runGroup } from '../bench/harness.js';
+import { machineInfo, machineLine, stamp } from '../bench/machine.js';
+import { sizeLabel } from '../bench/streams.js';
+import { binaryPath } from '../test/helpers/nats-server.js';
+import {
+  cpuMicros, describeSlowConsumers, directTopology, peakRss, proxyTopology, resetPeakRss, runC, SERVER_VERSION, slowConsumerDelta,
+  slowConsumers, waitForInterest, type Topology,
+} from './bench-native-procs.js';
+import { summarizeProfile } from './bench-native-profile.js';
+import { evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
+import type { NativeReport, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts
+const repo = resolve(here, '..', '..');
+const CLI = join(repo, 'dist', 'src', 'cli.js');
+const NB = join(repo, 'native-bench', 'build');
+
+const DEFAULT_SIZES = [16, 128, 1024, 16384, 1 << 20];
+// Messages per full-speed scenario: long enough to leave start-up behind, short enough that the
+// whole default run takes a few minutes on 2 cores.
+const DEFAULT_COUNTS: Record<number, number> = { 16: 300_000, 128: 500_000, 1024: 150_000, 16384: 30_000, [1 << 20]: 400 };
+const QUICK_COUNTS: Record<number, number> = { 16: 20_000, 128: 20_000, 1024: 10_000, 16384: 2_000, [1 << 20]: 40 };
+
+// ---------------------------------------------------------------------------
+// Progress display: one live line on a terminal, plain lines otherwise.
+
+class Progress {
+  private readonly tty = process.stderr.isTTY === true;
+  private label = '';
+  private since = Date.now();
+  private readonly started = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly total: number, private done = 0) {}
+  phase(label: string): void {
+    this.label = label;
+    this.since = Date.now();
+    if (this.tty) {
+      this.draw();
+      this.timer ??= setInterval(() => this.draw(), 250);
+    } else {
+      process.stderr.write(`[${this.done}/${this.total}] ${label}\n`);
+    }
+  }
+  step(): void {
+    this.done++;
+  }
+  note(s: string): void {
+    if (this.tty) process.stderr.write('\r\x1b[K');
+    process.stderr.write(`${s}\n`);
+    if (this.tty) this.draw();
+  }
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.tty) process.stderr.write('\r\x1b[K');
+  }
+  private draw(): void {
+    const t = ((Date.now() - this.since) / 1000).toFixed(1);
+    const all = ((Date.now() - this.started) / 1000).toFixed(0);
+    const width = 20;
+    const fill = Math.round((this.done / Math.max(1, this.total)) * width);
+    const line = `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${this.done}/${this.total} ${this.label} (${t} s; ${all} s total)`;
+    // Never wider than the terminal: a wrapped line would not be redrawn in place.
+    process.stderr.write(`\r\x1b[K${line.slice(0, Math.max(20, (process.stderr.columns ?? 120) - 1))}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One scenario
+
+let subjectSeq = 0;
+
+async function quiesce(topo: Topology): Promise<void> {
+  // A proxy may still be draining a backlog from the previous scenario: wait until every
+  // process of the topology is (nearly) idle, so its CPU is not charged to the next one.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const before = topo.processes.map((p) => cpuMicros(p.pid));
+    await new Promise((r) => setTimeout(r, 250));
+    const busy = topo.processes.some((p, i) => cpuMicros(p.pid) - before[i]! > 25_000);
+    if (!busy || Date.now() > deadline) return;
+  }
+}
+
+async function runScenario(
+  topo: Topology, size: number, count: number, rate: number, quick: boolean, progress: Progress,
+): Promise<ScenarioResult> {
+  const mode = rate > 0 ? 'half' : 'full';
+  const label = `${topo.name} ${sizeLabel(size)} ${mode === 'full' ? 'full speed' : `at ${Math.round(rate)} msg/s`} × ${count}`;
+  progress.phase(`${label}: waiting for idle`);
+  try {
+    await quiesce(topo);
+  } catch (err) {
+    throw new Error(`${label}: ${(err as Error).message}`);
+  }
+  const subject = `bench.${topo.name}.${size}.${mode}.${++subjectSeq}`;
+  progress.phase(`${label}: subscribing`);
+  const idleMs = quick ? 1500 : 3000;
+  const sub = runC<SubResult>(join(NB, 'nb_sub'), [
+    '--url', topo.subUrl, '--subject', subject, '--count', String(count), '--size', String(size),
+    '--idle-ms', String(idleMs), '--timeout-ms', String(quick ? 60_000 : 240_000),
+  ]);
+  let pub: ReturnType<typeof runC<PubResult>> | undefined;
+  let p: PubResult, s: SubResult, cpuBefore: number[], cpuAfter: number[], rssReset: boolean[], sc: string, t0: number;
+  try {
+    await sub.ready;
+    await waitForInterest(topo.a1, subject);
+    rssReset = topo.proxies.map((x) => resetPeakRss(x.pid));
+    const scBefore = await slowConsumers(topo);
+    cpuBefore = topo.processes.map((x) => cpuMicros(x.pid));
+    t0 = Date.now();
+    progress.phase(`${label}: publishing`);
+    pub = runC<PubResult>(join(NB, 'nb_pub'), [
+      '--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size), '--rate', String(Math.round(rate)),
+    ]);
+    p = await pub.result;
+    progress.phase(`${label}: receiving`);
+    s = await sub.result;
+    cpuAfter = topo.processes.map((x) => cpuMicros(x.pid));
+    sc = describeSlowConsumers(slowConsumerDelta(scBefore, await slowConsumers(topo)));
+  } catch (err) {
+    // Leave nothing running into the next scenario.
+    sub.kill();
+    pub?.kill();
+    throw new Error(`${label}: ${(err as Error).message}`);
+  }
+  const wallSeconds = (Date.now() - t0) / 1000;
+  const perMsg = (us: number) => us / count;
+  const cpu: ProcessCost[] = [
+    { label: 'publisher', role: 'publisher', cpuMs: (p.cpu_user_us + p.cpu_sys_us) / 1000, usPerMsg: perMsg(p.cpu_user_us + p.cpu_sys_us) },
+    ...topo.processes.map((x, i) => {
+      const us = cpuAfter[i]! - cpuBefore[i]!;
+      return { label: x.label, role: x.role, cpuMs: us / 1000, usPerMsg: perMsg(us) };
+    }),
+    { label: 'subscriber', role: 'subscriber', cpuMs: (s.cpu_user_us + s.cpu_sys_us) / 1000, usPerMsg: perMsg(s.cpu_user_us + s.cpu_sys_us) },
+  ];
+  const span = (s.last_recv_ns - (s.first_send_ns || p.start_ns)) / 1e9;
+  const msgsPerSec = s.unique > 0 && span > 0 ? s.unique / span : 0;
+  const us = (ns: number) => ns / 1000;
+  const result: ScenarioResult = {
+    topology: topo.name, size, mode, count, rate: Math.round(rate),
+    msgsPerSec, mbPerSec: (msgsPerSec * size) / 1e6,
+    pubMsgsPerSec: p.flushed_ns > 0 ? (count * 1e9) / p.flushed_ns : 0,
+    delivered: s.unique, lost: s.lost, duplicates: s.duplicates, outOfOrder: s.out_of_order, end: s.end,
+    latencyUs: {
+      p50: us(s.latency_ns.p50), p90: us(s.latency_ns.p90), p99: us(s.latency_ns.p99), p999: us(s.latency_ns.p999),
+      max: us(s.latency_ns.max), mean: us(s.latency_ns.mean), count: s.latency_ns.count,
+    },
+    cpu,
+    peakRss: topo.proxies.map((x, i) => ({ label: x.name.replace(/-([AB]).*$/, ' $1'), bytes: peakRss(x.pid), sinceScenarioStart: rssReset[i]! })),
+    wallSeconds,
+    slowConsumers: sc,
+    windowNs: { start: p.start_ns, end: s.last_recv_ns || p.start_ns + p.flushed_ns },
+  };
+  progress.step();
+  const lat = `p99 ${result.latencyUs.p99.toFixed(0)} µs`;
+  progress.note(`  ${label}: ${Math.round(msgsPerSec).toLocaleString('en-US')} msg/s, ${result.mbPerSec.toFixed(1)} MB/s, lost ${s.lost}, dup ${s.duplicates}, ${lat}${sc ? `; slow consumers: ${sc}` : ''}`);
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+
+function versions(): NativeReport['versions'] {
+  const sh = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', cwd: repo, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  let libnats = 'unknown';
+  try {
+    libnats = /NATS_VERSION_STRING\s+"([^"]+)"/.exec(readFileSync(join(repo, '.cache/test-peers/libnats/usr/include/nats/version.h'), 'utf8'))?.[1] ?? 'unknown';
+  } catch {
+    /* reported as unknown */
+  }
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
+  return {
+    natsServer: sh(binaryPath(SERVER_VERSION), ['--version']),
+    libnats,
+    proxy: pkg.version,
+    proxyCommit: sh('git', ['describe', '--always', '--dirty']),
+    cc: sh('cc', ['--version']).split('\n')[0] ?? 'unknown',
+  };
+}
+
+async function parserRate(quick: boolean): Promise<number | undefined> {
+  const mod = (await import('../bench/parser.bench.js')) as typeof import('../bench/parser.bench.js');
+  const g = mod.default({ quick }).find((x) => x.group === 'parser RMSG 128 B');
+  if (!g) return undefined;
+  const r = await runGroup(g, { quick, filter: /chunks of 64 KiB/ });
+  return r[0]?.itemsPerSec;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
+      'no-latency': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies] [--no-latency] [--cpu-prof] [--out dir]\n');
+    return 0;
+  }
+  const quick = values.quick === true;
+  const sizes = values.sizes ? values.sizes.split(',').map((s) => Number(s.trim())) : quick ? [128, 16384] : DEFAULT_SIZES;
+  if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--sizes: integers from 16 to 2000000');
+  const topoNames = (values.topologies ?? 'direct,proxies').split(',').map((s) => s.trim());
+  if (topoNames.some((t) => t !== 'direct' && t !== 'proxies')) throw new Error('--topologies: direct and/or proxies');
+  const countFor = (size: number): number => {
+    if (values.count) return Number(values.count);
+    const table = quick ? QUICK_COUNTS : DEFAULT_COUNTS;
+    return table[size] ?? Math.max(quick ? 100 : 500, Math.round((quick ? 2e6 : 3e7) / size));
+  };
+  const latency = values['no-latency'] !== true;
+
+  const started = Date.now();
+  const machine = machineInfo();
+  const out = resolve(values.out ?? join(repo, 'bench-results', `native-${stamp()}`));
+  const logs = join(out, 'logs');
+  mkdirSync(logs, { recursive: true });
+
+  process.stderr.write('building native-bench/ … ');
+  const built = execFileSync('bash', [join(repo, 'native-bench', 'build.sh')], { encoding: 'utf8' });
+  process.stderr.write(`${built.trim()}\n`);
+  const ver = versions();
+  process.stdout.write(`native bench${quick ? ' (quick)' : ''}: ${machineLine(machine)}\n`);
+  process.stdout.write(`${ver.natsServer}, libnats ${ver.libnats}, nats-route-proxy ${ver.proxy} (${ver.proxyCommit})\n`);
+
+  const perSize = topoNames.length * (latency ? 2 : 1);
+  const progress = new Progress(sizes.length * perSize + (values['cpu-prof'] ? 1 : 0));
+  const scenarios: ScenarioResult[] = [];
+  const errors: string[] = [];
+  let profile: NativeReport['profile'];
+  const topos: Topology[] = [];
+  try {
+    progress.phase('starting sites and proxies');
+    for (const n of topoNames) topos.push(n === 'direct' ? await directTopology() : await proxyTopology({ dir: logs, cli: CLI }));
+    // A failing scenario (a path that broke, a process that died) is reported, not fatal: the
+    // rest of the matrix still says something.
+    const attempt = async (t: Topology, size: number, count: number, rate: number): Promise<ScenarioResult | undefined> => {
+      try {
+        const r = await runScenario(t, size, count, rate, quick, progress);
+        scenarios.push(r);
+        return r;
+      } catch (err) {
+        const msg = (err as Error).message.split('\n').slice(0, 6).join(' / ');
+        errors.push(msg);
+        progress.step();
+        progress.note(`  FAILED ${msg}`);
+        return undefined;
+      }
+    };
+    for (const size of sizes) {
+      const count = countFor(size);
+      const full: ScenarioResult[] = [];
+      for (const t of topos) {
+        const r = await attempt(t, size, count, 0);
+        if (r) full.push(r);
+      }
+      if (!latency) continue;
+      // The same offered load for both: half of the lower maximum, so neither path is saturated.
+      const max = Math.min(...full.map((r) => r.msgsPerSec).filter((v) => v > 0));
+      if (!Number.isFinite(max)) continue;
+      const rate = Math.max(1, max / 2);
+      const n = Math.min(count, Math.max(quick ? 200 : 1000, Math.round(rate * (quick ? 1 : 2))));
+      for (const t of topos) await attempt(t, size, n, rate);
+    }
+  } finally {
+    progress.phase('stopping');
+    for (const t of topos) await t.stop();
+  }
+
+  if (values['cpu-prof']) {
+    const dir = join(out, 'cpu-prof');
+    mkdirSync(dir, { recursive: true });
+    progress.phase('starting proxies with proxy A under node --cpu-prof');
+    const t = await proxyTopology({ dir: logs, cli: CLI, cpuProfDir: dir, tag: '-prof' });
+    let scenario: ScenarioResult | undefined;
+    try {
+      scenario = await runScenario(t, 128, countFor(128), 0, quick, progress);
+    } catch (err) {
+      errors.push(`--cpu-prof: ${(err as Error).message.split('\n')[0]}`);
+    } finally {
+      await t.stop();
+    }
+    const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f))[0];
+    if (file && scenario) profile = { ...summarizeProfile(file, { startNs: scenario.windowNs.start, endNs: scenario.windowNs.end }), scenario };
+    else progress.note('  --cpu-prof: no .cpuprofile was written by proxy A');
+  }
+
+  progress.phase('route parser alone (128 B RMSG, 64 KiB chunks)');
+  const parser128MsgsPerSec = await parserRate(quick);
+  progress.stop();
+
+  const report: NativeReport = {
+    kind: 'native', machine, versions: ver,
+    settings: {
+      quick, sizes, counts: Object.fromEntries(sizes.map((s) => [String(s), countFor(s)])), topologies: topoNames,
+      halfLoadRule: 'latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths',
+    },
+    scenarios, errors, targets: [], charts: [], durationSeconds: 0,
+  };
+  if (parser128MsgsPerSec !== undefined) report.parser128MsgsPerSec = parser128MsgsPerSec;
+  if (profile) report.profile = profile;
+  report.targets = evaluateTargets(report);
+  report.charts = await renderCharts(report, out);
+  report.durationSeconds = (Date.now() - started) / 1000;
+  const md = renderMarkdown(report);
+  writeFileSync(join(out, 'report.md'), md);
+  writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(`\n${md}\n`);
+  process.stdout.write(`report: ${join(out, 'report.md')}\nJSON:   ${join(out, 'results.json')}\n`);
+  if (errors.length) process.stderr.write(`${errors.length} scenario(s) failed:\n${errors.join('\n')}\n`);
+  return errors.length ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  process.stderr.write(`\nbench:native: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+// The pure parts of the native bench report: target evaluation (ratios, pass/miss), the
+// .cpuprofile summary (windowing, stages), the SVG chart (bars, log axis).
+import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { machineInfo } from '../../bench/machine.js';
+import { barChartSvg } from '../../scripts/bench-native-charts.js';
+import { stageOf, summarizeProfile } from '../../scripts/bench-native-profile.js';
+import { evaluateTargets, renderMarkdown } from '../../scripts/bench-native-report.js';
+import type { NativeReport, ScenarioResult } from '../../scripts/bench-native-types.js';
+
+function scenario(topology: 'direct' | 'proxies', size: number, mode: 'full' | 'half', o: Omit<Partial<ScenarioResult>, 'cpu'> & { cpu?: Record<string, number> } = {}): ScenarioResult {
+  const cpu = Object.entries(o.cpu ?? {}).map(([label, usPerMsg]) => ({ label, role: 'server' as const, cpuMs: 0, usPerMsg }));
+  const { cpu: _c, ...rest } = o;
+  return {
+    topology, size, mode, count: 1000, rate: 0, msgsPerSec: 1000, mbPerSec: 1, pubMsgsPerSec: 1000, delivered: 1000, lost: 0,
+    duplicates: 0, outOfOrder: 0, end: 'complete', latencyUs: { p50: 100, p90: 200, p99: 300, p999: 400, max: 500, mean: 120, count: 1000 },
+    cpu, peakRss: [], wallSeconds: 1, slowConsumers: '', windowNs: { start: 0, end: 0 }, ...rest,
+  };
+}
+
+function report(scenarios: ScenarioResult[], parser?: number): NativeReport {
+  const r: NativeReport = {
+    kind: 'native', machine: machineInfo(),
+    versions: { natsServer: 'nats-server: v2.10.27', libnats: '3.4.1', proxy: '0.1.0', proxyCommit: 'abc', cc: 'cc' },
+    settings: { quick: true, sizes: [128, 16384], counts: {}, topologies: ['direct', 'proxies'], halfLoadRule: 'rule' },
+    scenarios, errors: [], targets: [], charts: [], durationSeconds: 1,
+  };
+  if (parser !== undefined) r.parser128MsgsPerSec = parser;
+  return r;
+}
+
+t.test('targets are ratios against the direct route of the same run', async (t) => {
+  const r = report([
+    scenario('direct', 128, 'full', { msgsPerSec: 600_000, cpu: { A1: 1.0, B1: 1.2 } }),
+    scenario('proxies', 128, 'full', { msgsPerSec: 480_000, cpu: { 'proxy A': 0.5, 'proxy B': 0.6 } }),
+    scenario('direct', 16384, 'full', { msgsPerSec: 50_000 }),
+    scenario('proxies', 16384, 'full', { msgsPerSec: 40_000, lost: 3 }),
+    scenario('direct', 128, 'half', { latencyUs: { p50: 50, p90: 80, p99: 200, p999: 300, max: 400, mean: 60, count: 10 } }),
+    scenario('proxies', 128, 'half', { rate: 240_000, latencyUs: { p50: 90, p90: 150, p99: 1100, p999: 1500, max: 1600, mean: 100, count: 10 } }),
+    scenario('direct', 16384, 'half'),
+    scenario('proxies', 16384, 'half', { latencyUs: { p50: 90, p90: 150, p99: 1301, p999: 1500, max: 1600, mean: 100, count: 10 } }),
+  ], 3_000_000);
+  const byName = Object.fromEntries(evaluateTargets(r).map((x) => [x.name, x]));
+  t.equal(byName['throughput through two proxies at 128 B']!.pass, true, '80% ≥ 70%');
+  t.match(byName['throughput through two proxies at 128 B']!.measured, /^80% /);
+  t.equal(byName['throughput through two proxies at 16 KiB']!.pass, false, '80% < 90%');
+  t.equal(byName['proxy CPU per relayed 128 B message']!.pass, false, '0.6 µs > 50% of 1.1 µs');
+  t.match(byName['proxy CPU per relayed 128 B message']!.measured, /\(55%\)/);
+  t.equal(byName['p99 latency at half load, 128 B']!.pass, true, '1100 − 200 = +900 µs ≤ 1 ms');
+  t.match(byName['p99 latency at half load, 128 B']!.measured, /\+900\.0 µs at 240,000 msg\/s/);
+  t.equal(byName['p99 latency at half load, 16 KiB']!.pass, false, '1301 − 300 = +1001 µs > 1 ms');
+  t.equal(byName['route parser alone, 128 B RMSG']!.pass, true, '3 M is 5× 600 k');
+  t.equal(byName['loss and duplicates at full speed, up to 16 KiB']!.pass, false, 'any loss misses');
+  t.match(byName['loss and duplicates at full speed, up to 16 KiB']!.measured, /proxies 16 KiB: 3 lost/);
+  const md = renderMarkdown({ ...r, targets: evaluateTargets(r) });
+  t.match(md, /\| throughput through two proxies at 16 KiB \| ≥ 90% of direct \| 80% .*\| \*\*missed\*\* \|/);
+});
+
+t.test('a missing path is reported as not measured, not as a pass', async (t) => {
+  const r = report([scenario('direct', 128, 'full')]);
+  const x = evaluateTargets(r).find((y) => y.name === 'throughput through two proxies at 128 B')!;
+  t.equal(x.pass, undefined);
+  t.equal(x.measured, 'not measured');
+});
+
+t.test('profile summary counts only samples inside the traffic window', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nrp-prof-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const frame = (id: number, functionName: string, url: string) => ({ id, callFrame: { functionName, url, lineNumber: 0, columnNumber: 0 }, hitCount: 0 });
+  const profile = {
+    nodes: [
+      frame(1, '(root)', ''),
+      frame(2, 'routedMsgArgs', 'file:///x/dist/src/protocol/parser.js'),
+      frame(3, '(garbage collector)', ''),
+      frame(4, 'compileSourceTextModule', 'node:internal/modules/esm/utils'),
+      frame(5, '(idle)', ''),
+    ],
+    startTime: 1_000_000, endTime: 1_000_000 + 7000,
+    // t = 1000 µs: startup (4); 2000..5000: traffic (2, 2, 3, 5); 6000: shutdown (4).
+    samples: [4, 2, 2, 3, 5, 4, 4],
+    timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000, 1000],
+  };
+  const file = join(dir, 'p.cpuprofile');
+  writeFileSync(file, JSON.stringify(profile));
+  const all = summarizeProfile(file);
+  t.equal(all.windowed, false);
+  t.ok(all.stages.some((s) => s.stage === 'module loading'), 'whole profile includes start-up');
+  const w = summarizeProfile(file, { startNs: 1_001_500_000, endNs: 1_005_500_000 });
+  t.equal(w.windowed, true);
+  t.same(w.stages.map((s) => [s.stage, s.selfMs]), [['parse (protocol/parser)', 2], ['GC', 1]], 'only traffic, idle left out');
+  t.equal(Math.round(w.stages[0]!.selfPercent), 67, 'shares are of busy time');
+  t.equal(w.top[0]!.function, 'routedMsgArgs');
+  t.equal(stageOf('x', 'node:net'), 'socket I/O (node:net)');
+  t.equal(stageOf('flush', 'file:///r/dist/src/route/outbound.js'), 'outbound (route/outbound, msg-writer)');
+  t.equal(stageOf('writeChanged', 'file:///r/dist/src/route/msg-writer.js'), 'outbound (route/outbound, msg-writer)');
+});
+
+t.test('bar chart: one bar per value, log axis in decades', async (t) => {
+  const svg = barChartSvg({
+    title: 'T', categories: ['16 B', '128 B'], yLabel: 'msg/s', log: true,
+    series: [{ name: 'direct', values: [1000, 200_000] }, { name: 'proxies', values: [500, undefined] }],
+  });
+  t.equal((svg.match(/<rect x=/g) ?? []).length, 3 + 2, '3 bars + 2 legend swatches');
+  for (const tick of ['100', '1k', '10k', '100k', '1M']) t.match(svg, new RegExp(`>${tick}</text>`), `tick ${tick}`);
+  t.match(svg, /msg\/s \(log scale\)/);
+});

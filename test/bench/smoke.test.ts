@@ -1,0 +1,81 @@
+// The benchmark entry points still run end to end (tiny sizes), so they cannot rot: the micro
+// harness over every bench/*.bench.js with --quick, and the native harness on one tiny 128 B
+// scenario per path (direct route and two proxy processes) with --cpu-prof. Nothing here
+// asserts performance; only that each produced its report, JSON and charts.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'); // dist/
+
+function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [join(dist, 'scripts', script), ...args], { maxBuffer: 16 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function tmp(t: { teardown(fn: () => unknown): void }, name: string): string {
+  const d = mkdtempSync(join(tmpdir(), `nrp-${name}-`));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+t.test('npm run bench (micro, --quick) measures every group and writes JSON', async (t) => {
+  const out = tmp(t, 'micro');
+  const r = await run('bench-micro.js', ['--quick', '--out', out]);
+  t.equal(r.code, 0, `exit 0\n${r.stderr}`);
+  t.match(r.stdout, /ops\/s\s+ns\/op/, 'table header printed');
+  const json = JSON.parse(readFileSync(join(out, 'micro.json'), 'utf8'));
+  t.ok(json.machine.cores >= 1 && json.machine.cpuModel && json.machine.node === process.version, 'machine described');
+  const files = readdirSync(join(dist, 'bench')).filter((f) => f.endsWith('.bench.js')).sort();
+  t.same(json.files, files, 'every compiled bench/*.bench.js was picked up');
+  const groups = new Set(json.results.map((x: { group: string }) => x.group));
+  for (const g of ['parser RMSG 128 B', 'parser RMSG 16 KiB', 'interest match, 10 k subscriptions', 'relay decision (1 message, fake peers)', 'outbound writer', 'encoders', 'pool hashing']) {
+    t.ok(groups.has(g), `group "${g}" measured`);
+  }
+  const bad = json.results.filter((x: { error?: string; opsPerSec: number }) => x.error || !(x.opsPerSec > 0));
+  t.same(bad, [], 'every case completed with a rate');
+  t.ok(json.results.some((x: { ratio?: number }) => x.ratio === 1), 'reference cases carry ratio 1');
+});
+
+t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON and charts', async (t) => {
+  const out = tmp(t, 'native');
+  const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '1000', '--cpu-prof', '--out', out]);
+  t.equal(r.code, 0, `exit 0\n${r.stderr.slice(-4000)}`);
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  t.match(md, /## Targets \(issue 7\)/, 'report has the targets table');
+  t.match(md, /Where proxy A spends its CPU/, 'report has the profile summary');
+  const j = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  t.match(j.versions.natsServer, /2\.10\.27/, 'nats-server version recorded');
+  t.ok(j.machine.cores >= 1 && j.machine.cpuModel, 'machine described');
+  const kinds = j.scenarios.map((s: { topology: string; mode: string }) => `${s.topology}/${s.mode}`).sort();
+  t.same(kinds, ['direct/full', 'direct/half', 'proxies/full', 'proxies/half'], 'both paths, full speed and half load');
+  for (const s of j.scenarios) {
+    t.ok(s.delivered > 0 && s.msgsPerSec > 0, `${s.topology}/${s.mode}: messages delivered`);
+    t.equal(s.delivered + s.lost, s.count, `${s.topology}/${s.mode}: delivered + lost = published`);
+    const labels = s.cpu.map((c: { label: string }) => c.label);
+    t.same(labels, s.topology === 'direct'
+      ? ['publisher', 'A1', 'B1', 'subscriber']
+      : ['publisher', 'A1', 'proxy A', 'proxy B', 'B1', 'subscriber'], `${s.topology}: CPU of every process`);
+    if (s.topology === 'proxies') t.ok(s.peakRss.length === 2 && s.peakRss.every((p: { bytes: number }) => p.bytes > 0), 'proxies peak RSS');
+    t.ok(s.latencyUs.count > 0 && s.latencyUs.p99 >= s.latencyUs.p50, `${s.topology}/${s.mode}: latency percentiles`);
+  }
+  t.ok(j.profile && j.profile.windowed && j.profile.stages.length > 0 && j.profile.top.length > 0, 'cpu profile summarized over the traffic window');
+  t.ok(j.targets.length >= 5, 'targets evaluated');
+  for (const c of ['throughput', 'bandwidth', 'latency', 'cpu']) {
+    t.match(readFileSync(join(out, `${c}.svg`), 'utf8'), /^<svg /, `${c}.svg`);
+    const png = readFileSync(join(out, `${c}.png`));
+    t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${c}.png is a PNG`);
+  }
+  t.ok(existsSync(join(out, 'logs')), 'proxy logs kept');
+  // Built by the same run: the latency histogram's own self-test.
+  const hist = await new Promise<{ code: number; out: string }>((res) => {
+    execFile(join(dist, '..', 'native-bench', 'build', 'hist_test'), (err, stdout) => res({ code: err ? 1 : 0, out: stdout }));
+  });
+  t.equal(hist.code, 0, `histogram percentiles within their stated error\n${hist.out}`);
+});
