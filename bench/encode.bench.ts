@@ -2,7 +2,7 @@
 // line of a routed message (tests and tools). How a relayed frame reaches the wire (unchanged
 // spans, re-encoded lines) is measured with the writer in outbound.bench.ts.
 import { encodeInterest, encodeMsgLine, encodeRsAdd } from '../src/protocol/encode.js';
-import type { InterestOp } from '../src/protocol/types.js';
+import type { Interest } from '../src/protocol/types.js';
 import type { BenchGroup, BenchOptions } from './harness.js';
 
 const BATCH = 1024;
@@ -20,8 +20,8 @@ function batch(name: string, f: () => Buffer | Buffer[]) {
 }
 
 export default function groups(_opts: BenchOptions): BenchGroup[] {
-  const rsPlain: InterestOp = { add: true, leaf: false, account: '$G', subject: 'bench.orders.>' };
-  const lsQueue: InterestOp = { add: true, leaf: true, origin: 'leaf1', account: 'ACME', subject: 'work.*', queue: 'q1', weight: 3 };
+  const rsPlain: Interest = { add: true, leaf: false, account: '$G', subject: 'bench.orders.>' };
+  const lsQueue: Interest = { add: true, leaf: true, origin: 'leaf1', account: 'ACME', subject: 'work.*', queue: 'q1', weight: 3 };
   return [
     {
       group: 'encoders',

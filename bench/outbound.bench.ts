@@ -1,55 +1,54 @@
-// The outbound writer: many small frames queued in one event-loop turn, then one flush to a
-// real Writable that discards (what reaches the socket layer: cork/writev, buffers per frame);
-// frames passed through unchanged, and frames whose control line is re-encoded for the target.
+// The outbound writer: many frames written into a connection's slabs in one event-loop turn,
+// then one flush to a real Writable that discards (what reaches the socket layer). Frames
+// passed through unchanged (adjacent ones joined into one span), and frames whose control
+// line is rewritten for a pinned-account target.
 import { Writable } from 'node:stream';
-import { encodeRoutedLine, messageBuffers } from '../src/protocol/encode.js';
-import type { RoutedMessage } from '../src/protocol/types.js';
-import { OutboundQueue } from '../src/route/outbound.js';
+import { VERB_RMSG } from '../src/protocol/msg.js';
+import { writeChanged, writeUnchanged } from '../src/route/msg-writer.js';
+import { Outbound } from '../src/route/outbound.js';
 import type { BenchGroup, BenchOptions } from './harness.js';
-import { sizeLabel } from './streams.js';
+import { recordsOf } from './record.js';
+import { rmsgStream, sizeLabel } from './streams.js';
 
 const FRAMES = 1000;
 
-function sink(): { socket: Writable; written: () => number; writes: () => number } {
+function sink(): { socket: Writable; written: () => number } {
   let bytes = 0;
-  let calls = 0;
   const socket = new Writable({
     highWaterMark: 1 << 30,
     write(chunk: Buffer, _enc, cb) {
-      calls++;
       bytes += chunk.length;
       cb();
     },
     writev(chunks, cb) {
-      calls++;
       for (const c of chunks) bytes += (c.chunk as Buffer).length;
       cb();
     },
   });
-  return { socket, written: () => bytes, writes: () => calls };
+  return { socket, written: () => bytes };
 }
 
 // The one place that knows the writer's API (adapt here when it changes).
 function writerCase(size: number, reencode = false) {
   const s = sink();
-  const q = new OutboundQueue(s.socket, 1 << 30, () => {}, () => {});
-  const line = Buffer.from(`RMSG $G bench.orders.1 ${size}`);
-  const data = Buffer.alloc(size, 0x61);
-  const frame = line.length + 2 + size + 2;
-  const frameBufs = messageBuffers(line, data);
-  const msg: RoutedMessage = { verb: 'RMSG', account: '$G', subject: 'bench.orders.1', hdrSize: 0, data, line };
+  const out = new Outbound(s.socket, { slabSize: 256 * 1024, highWater: 1 << 30, lowWater: 1 << 29, writeDeadlineMs: 0 }, {
+    congested: () => {}, drained: () => {}, writeDeadline: () => {},
+  });
+  const stream = rmsgStream(size, FRAMES);
+  const msgs = recordsOf(stream);
+  if (msgs.length !== FRAMES) throw new Error(`outbound bench: ${msgs.length} records, expected ${FRAMES}`);
+  // A pinned-account target: the `$G ` token goes.
+  const want = reencode ? stream.length - 3 * FRAMES : stream.length;
   const once = reencode
     ? () => {
-      // A pinned-account target: the account token goes, the line is rebuilt per frame.
-      for (let i = 0; i < FRAMES; i++) q.message(messageBuffers(encodeRoutedLine(msg, true), data), frame - 3);
-      q.flush();
+      for (let i = 0; i < FRAMES; i++) writeChanged(out, msgs[i]!, VERB_RMSG, null, null);
+      out.flush();
     }
     : () => {
-      for (let i = 0; i < FRAMES; i++) q.message(frameBufs, frame);
-      q.flush();
+      for (let i = 0; i < FRAMES; i++) writeUnchanged(out, msgs[i]!);
+      out.flush();
     };
   once();
-  const want = FRAMES * (reencode ? frame - 3 : frame);
   if (s.written() !== want) throw new Error(`outbound bench: ${s.written()} bytes written, expected ${want}`);
   const name = `${FRAMES} × ${sizeLabel(size)} frames${reencode ? ' re-encoded (pinned target)' : ''}, one flush`;
   return { name, bytes: want, items: FRAMES, fn: once };

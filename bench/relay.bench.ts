@@ -2,11 +2,15 @@
 // which one gets each queue group. What is measured is the decision, not the encoding: the
 // fake peers' forward() only counts.
 import { InterestTable } from '../src/interest/interest-table.js';
-import type { InterestOp, RoutedMessage } from '../src/protocol/types.js';
+import type { RoutedMsg } from '../src/protocol/msg.js';
+import type { Interest } from '../src/protocol/types.js';
+import { encodeMsgLine } from '../src/protocol/encode.js';
 import { Relay } from '../src/relay/relay.js';
+import type { RouteConnection } from '../src/route/connection.js';
 import type { RouteManager } from '../src/route/manager.js';
 import type { PeerKind, RoutePeer } from '../src/route/peer.js';
 import type { BenchGroup, BenchOptions } from './harness.js';
+import { recordsOf } from './record.js';
 
 const BATCH = 1024;
 
@@ -16,7 +20,7 @@ class FakePeer {
   copies = 0;
   constructor(readonly id: string, readonly kind: PeerKind) {}
   sendInterest(): void {}
-  forward(_msg: RoutedMessage, _queues: string[] | undefined): boolean {
+  forward(_m: RoutedMsg, _from: unknown, _sel: Uint8Array | null): boolean {
     this.copies++;
     return true;
   }
@@ -33,22 +37,19 @@ function world() {
     peers.push(p);
     return p;
   };
-  const sub = (p: FakePeer, op: Partial<InterestOp> & { subject: string }) => {
+  const sub = (p: FakePeer, op: Partial<Interest> & { subject: string }) => {
     const change = p.interest.apply({ add: true, leaf: false, account: '$G', ...op });
     if (change) relay.interest(p as unknown as RoutePeer, change);
   };
   return { relay, add, sub, peers };
 }
 
-function message(subject: string, queues?: string[]): RoutedMessage {
-  const data = Buffer.alloc(128, 0x61);
-  const m: RoutedMessage = {
-    verb: 'RMSG', account: '$G', subject, hdrSize: 0, data,
-    line: Buffer.from(`RMSG $G ${subject}${queues ? ` | ${queues.join(' ')}` : ''} ${data.length}`),
-  };
-  if (queues) m.queues = queues;
-  return m;
+function message(subject: string, queues?: string[]): RoutedMsg {
+  const line = encodeMsgLine({ verb: 'RMSG', account: '$G', subject, ...(queues ? { queues } : {}), size: 128 });
+  return recordsOf(Buffer.concat([line, Buffer.from('\r\n'), Buffer.alloc(128, 0x61), Buffer.from('\r\n')]))[0]!;
 }
+
+const CONN = {} as RouteConnection;
 
 export default function groups(_opts: BenchOptions): BenchGroup[] {
   const w = world();
@@ -65,15 +66,15 @@ export default function groups(_opts: BenchOptions): BenchGroup[] {
   const proxy = p1;
   w.sub(server, { subject: 'reply.>' });
 
-  const run = (from: FakePeer, msg: RoutedMessage, expectCopies: number) => {
+  const run = (from: FakePeer, msg: RoutedMsg, expectCopies: number) => {
     const before = w.peers.reduce((s, p) => s + p.copies, 0);
-    w.relay.message(from as unknown as RoutePeer, msg);
+    w.relay.message(from as unknown as RoutePeer, CONN, msg);
     const got = w.peers.reduce((s, p) => s + p.copies, 0) - before;
-    if (got !== expectCopies) throw new Error(`relay bench: ${msg.subject} made ${got} copies, expected ${expectCopies}`);
+    if (got !== expectCopies) throw new Error(`relay bench: ${msg.line.toString("latin1", msg.ss, msg.se)} made ${got} copies, expected ${expectCopies}`);
     return {
       items: BATCH,
       fn: () => {
-        for (let i = 0; i < BATCH; i++) w.relay.message(from as unknown as RoutePeer, msg);
+        for (let i = 0; i < BATCH; i++) w.relay.message(from as unknown as RoutePeer, CONN, msg);
       },
     };
   };
