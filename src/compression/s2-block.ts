@@ -62,7 +62,8 @@ export function decodeBlockBody(src: Uint8Array, s: number, end: number, dst: Ui
         length = x + 1;
         if (length > dLen - d) throw bad('literal longer than the remaining output');
         if (length > end - s) throw bad('literal longer than the remaining input');
-        if (length < 16) {
+        // A byte loop beats the native call (and the subarray it needs) for short literals.
+        if (length <= 64) {
           for (let i = 0; i < length; i++) dst[d + i] = src[s + i]!;
         } else {
           dst.set(src.subarray(s, s + length), d);
@@ -196,7 +197,7 @@ export function emitLiteral(dst: Uint8Array, d: number, src: Uint8Array, s: numb
     dst[d++] = (n >>> 16) & 0xff;
     dst[d++] = n >>> 24;
   }
-  if (len < 16) {
+  if (len <= 64) {
     for (let i = 0; i < len; i++) dst[d + i] = src[s + i]!;
   } else {
     dst.set(src.subarray(s, s + len), d);

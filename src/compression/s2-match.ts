@@ -19,8 +19,8 @@ export interface MatcherParams {
   chain: number;
 }
 
-export const BETTER: MatcherParams = { longBits: 17, shortBits: 14, skipShift: 7, compareBoth: true, lazy: true, dense: false, chain: 0 };
-export const BEST: MatcherParams = { longBits: 19, shortBits: 16, skipShift: 9, compareBoth: true, lazy: true, dense: false, chain: 16 };
+export const BETTER: MatcherParams = { longBits: 17, shortBits: 14, skipShift: 5, compareBoth: true, lazy: true, dense: false, chain: 0 };
+export const BEST: MatcherParams = { longBits: 19, shortBits: 16, skipShift: 6, compareBoth: true, lazy: true, dense: false, chain: 16 };
 
 /** Below this many bytes a block is stored uncompressed (as the Go encoder does under 32). */
 export const MIN_COMPRESS = 32;
