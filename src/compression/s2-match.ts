@@ -25,7 +25,7 @@ export const BEST: MatcherParams = { longBits: 19, shortBits: 16, skipShift: 6, 
 /** Below this many bytes a block is stored uncompressed (as the Go encoder does under 32). */
 export const MIN_COMPRESS = 32;
 
-/** Upper bound of what encodeBlock writes for n input bytes (every element costs ≤ its input; see the proof in README.md). */
+/** Upper bound of what encode() writes for n input bytes (every copy costs ≤ the bytes it covers; README.md). */
 export function maxBlockOutput(n: number): number {
   return n + (n >>> 4) + 64;
 }
