@@ -111,36 +111,47 @@ export class S2Encoder {
     const max = S2_IDENTIFIER.length + blocks * 8 + n;
     if (this.level === 's2_uncompressed') return this.count(n, this.encodeStored(src, max));
 
-    const scratchNeed = maxBlockOutput(Math.min(bs, n));
-    if (this.matcher && this.scratch.length < scratchNeed) this.scratch = Buffer.allocUnsafe(scratchNeed);
-    const out = Buffer.allocUnsafe(max);
-    S2_IDENTIFIER.copy(out, 0);
-    let d = S2_IDENTIFIER.length;
-    for (let b0 = 0; b0 < n; b0 += bs) {
+    // Compress every block first (native blocks are fresh Buffers, ours go to a reused scratch
+    // area), then allocate the exact output once and copy: one allocation, one copy per flush.
+    const scratchNeed = this.matcher ? blocks * maxBlockOutput(Math.min(bs, n)) : 0;
+    if (this.scratch.length < scratchNeed) this.scratch = Buffer.allocUnsafe(scratchNeed);
+    const bodies: Array<Buffer | undefined> = new Array(blocks);
+    const crcs: number[] = new Array(blocks);
+    let size = S2_IDENTIFIER.length + blocks * 8;
+    let sp = 0;
+    for (let k = 0, b0 = 0; b0 < n; k++, b0 += bs) {
       const b1 = Math.min(b0 + bs, n);
       const len = b1 - b0;
-      const crc = maskedCrc32c(src, b0, b1);
+      crcs[k] = maskedCrc32c(src, b0, b1);
       let block: Buffer | undefined;
       if (len >= MIN_COMPRESS) {
         if (this.snappy) {
           block = this.snappy(b0 === 0 && b1 === n ? src : src.subarray(b0, b1));
         } else {
-          const e = this.matcher!.encode(src, b0, b1, this.scratch, 0);
-          block = this.scratch.subarray(0, e);
+          const e = this.matcher!.encode(src, b0, b1, this.scratch, sp);
+          block = this.scratch.subarray(sp, e);
+          sp = e;
         }
         if (block.length >= len - (len >>> 5)) block = undefined;
       }
+      bodies[k] = block;
+      size += block ? block.length : len;
+    }
+    const out = Buffer.allocUnsafe(size);
+    S2_IDENTIFIER.copy(out, 0);
+    let d = S2_IDENTIFIER.length;
+    for (let k = 0, b0 = 0; b0 < n; k++, b0 += bs) {
+      const b1 = Math.min(b0 + bs, n);
+      const block = bodies[k];
       if (block) {
-        d = putChunkHeader(out, d, CHUNK_COMPRESSED, block.length + 4, crc);
-        block.copy(out, d);
-        d += block.length;
+        d = putChunkHeader(out, d, CHUNK_COMPRESSED, block.length + 4, crcs[k]!);
+        d += block.copy(out, d);
       } else {
-        d = putChunkHeader(out, d, CHUNK_UNCOMPRESSED, len + 4, crc);
-        src.copy(out, d, b0, b1);
-        d += len;
+        d = putChunkHeader(out, d, CHUNK_UNCOMPRESSED, b1 - b0 + 4, crcs[k]!);
+        d += src.copy(out, d, b0, b1);
       }
     }
-    return this.count(n, d === max ? out : Buffer.from(out.subarray(0, d)));
+    return this.count(n, out);
   }
 
   private encodeStored(src: Buffer, max: number): Buffer {
