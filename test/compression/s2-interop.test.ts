@@ -14,6 +14,7 @@ import { connect, headers as natsHeaders, type Msg } from '@nats-io/transport-no
 import { startServer, waitFor, type ServerVersion, type StartedServer } from '../helpers/nats-server.js';
 import { FakeRoutePeer } from './fake-route-peer.js';
 import { S2Decoder, S2_LEVELS, type S2Level } from '../../src/compression/s2.js';
+import { negotiateRouteCompression } from '../../src/compression/negotiate.js';
 
 const MiB = 1024 * 1024;
 const VERSIONS: ServerVersion[] = ['2.10.27', '2.15.1'];
@@ -196,6 +197,28 @@ for (const version of VERSIONS) {
         await exercise(t, s, peer, mode, id);
       });
     });
+    t.test('a route INFO offering lz4 gets exactly the -ERR our negotiation would send', async (t) => {
+      const s = await startServer(t, { version, name: 's2-lz4', cluster: { name: 'c1' } }); // default: accept
+      const got = await new Promise<string>((resolve, reject) => {
+        const sock = net.connect(s.clusterPort, '127.0.0.1');
+        let data = '';
+        let sent = false;
+        sock.on('data', (b) => {
+          data += b.toString('latin1');
+          if (!sent && data.includes('\r\n')) {
+            sent = true;
+            sock.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, headers: true, name: 'NFAKELZ4', cluster: 'c1' })}\r\n` +
+              `INFO ${JSON.stringify({ server_id: 'NFAKELZ4', server_name: 'lz4', port: 1, headers: true, cluster: 'c1', compression: 'lz4' })}\r\n`);
+          }
+        });
+        sock.on('close', () => resolve(data));
+        sock.on('error', reject);
+        setTimeout(() => sock.destroy(), 10000).unref();
+      });
+      const ours = negotiateRouteCompression('accept', 'lz4');
+      t.ok('errLine' in ours && got.endsWith(ours.errLine), `the server closed with ${JSON.stringify(got.slice(got.indexOf('-ERR')))}`);
+    });
+
     t.test('server s2_better dials us (we accept, configured s2_best)', async (t) => {
       const srv = net.createServer();
       await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
