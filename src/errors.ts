@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'ERR_ROUTE_TLS' // a route TLS handshake or peer certificate check failed
   | 'ERR_ROUTE_PROTOCOL' // a peer sent something the route protocol forbids
   | 'ERR_ROUTE_CLUSTER_NAME' // cluster name mismatch
-  | 'ERR_SLOW_CONSUMER'; // a connection's outbound queue overflowed
+  | 'ERR_SLOW_CONSUMER' // a connection's outbound queue overflowed
+  | 'ERR_COMPRESSION'; // a peer's compressed stream is corrupt or exceeds our bounds (src/compression)
 
 export class ProxyError extends Error {
   readonly code: ErrorCode;

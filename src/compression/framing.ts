@@ -1,0 +1,226 @@
+// The chunk framing shared by S2 streams (s2.md §1) and our LZ4 proxy-link streams: a 4-byte
+// header (type, 24-bit LE body length), an identifier chunk 0xff first, data chunks 0x00
+// (compressed) and 0x01 (uncompressed) whose body starts with the masked CRC-32C of the decoded
+// bytes, skippable 0x80–0xfe, reserved 0x02–0x7f fatal. No end marker: streams just follow each other.
+//
+// The decoder is incremental and bounded: push() takes socket reads split anywhere; a data chunk
+// is decoded only once complete (from the caller's buffer when it fits, else from one body
+// buffer of exactly the chunk's size, itself bounded by the format); skippable bodies are
+// skipped, never buffered; one push may not decode more than `maxOutputPerPush` bytes.
+import { CompressionError } from './errors.js';
+import { maskedCrc32c } from './crc32c.js';
+
+export const CHUNK_COMPRESSED = 0x00;
+export const CHUNK_UNCOMPRESSED = 0x01;
+export const CHUNK_IDENTIFIER = 0xff;
+
+export interface FramedDecoderLimits {
+  /** Largest decoded chunk accepted (≤ 4 MiB, the S2 reader's default). */
+  maxBlockSize?: number;
+  /** Cap on bytes decoded out of compressed chunks by one push(): beyond it is a bomb. Default 64 MiB. */
+  maxOutputPerPush?: number;
+  /** Verify CRCs (default true; nats-server always does). */
+  verifyCrc?: boolean;
+}
+
+export const MAX_BLOCK = 4 * 1024 * 1024;
+export const DEFAULT_MAX_OUTPUT_PER_PUSH = 64 * 1024 * 1024;
+
+/** What a concrete format plugs in. */
+export interface FrameFormat {
+  readonly name: string;
+  /** Accepted identifier bodies (6 bytes each) → the block limit they impose (e.g. 64 KiB for sNaPpY). */
+  magicLimit(body: Uint8Array, start: number): number | undefined;
+  /** Largest compressed body (after the CRC) for a block limit. */
+  maxCompressedBody(blockLimit: number): number;
+  /** Reads the decoded size a compressed payload declares, validating its header. */
+  declaredSize(src: Buffer, start: number, end: number): number;
+  /** Decodes the payload into a Buffer of exactly `size` bytes, or throws bad_block. */
+  decode(src: Buffer, start: number, end: number, size: number): Buffer;
+}
+
+const enum State { Header, Body, Skip, Dead }
+
+export class FramedDecoder {
+  private state = State.Header;
+  private readonly hdr = Buffer.alloc(4);
+  private hdrFill = 0;
+  private type = 0;
+  private bodyLen = 0;
+  private body: Buffer | undefined;
+  private bodyFill = 0;
+  private skipLeft = 0;
+  private identified = false;
+  private blockLimit: number;
+  private readonly maxBlock: number;
+  private readonly maxOut: number;
+  private readonly verify: boolean;
+  private pushOut = 0;
+  private error: CompressionError | undefined;
+  /** Compressed bytes consumed and decoded bytes produced (for monitoring). */
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(private readonly format: FrameFormat, limits: FramedDecoderLimits = {}) {
+    this.maxBlock = Math.min(limits.maxBlockSize ?? MAX_BLOCK, MAX_BLOCK);
+    this.blockLimit = this.maxBlock;
+    this.maxOut = limits.maxOutputPerPush ?? DEFAULT_MAX_OUTPUT_PER_PUSH;
+    this.verify = limits.verifyCrc ?? true;
+  }
+
+  /** True while a chunk is partly received (an EOF now would be a truncation). */
+  get midChunk(): boolean {
+    return this.state !== State.Header || this.hdrFill > 0;
+  }
+
+  /**
+   * Feeds compressed bytes; returns the decoded data completed by them, in order. A returned
+   * Buffer may be a view of `chunk` (uncompressed chunks are not copied). After a throw the
+   * decoder is dead and rethrows the same error.
+   */
+  push(chunk: Buffer): Buffer[] {
+    if (this.error) throw this.error;
+    const out: Buffer[] = [];
+    this.pushOut = 0;
+    this.bytesIn += chunk.length;
+    try {
+      this.run(chunk, out);
+    } catch (err) {
+      this.state = State.Dead;
+      this.error = err instanceof CompressionError ? err : new CompressionError('bad_block', `${this.format.name}: ${String(err)}`);
+      throw this.error;
+    }
+    return out;
+  }
+
+  /** Declares EOF: throws `truncated` when the stream stopped inside a chunk. */
+  end(): void {
+    if (this.error) throw this.error;
+    if (this.midChunk) {
+      this.state = State.Dead;
+      this.error = new CompressionError('truncated', `${this.format.name}: stream ended inside a chunk`);
+      throw this.error;
+    }
+  }
+
+  private run(chunk: Buffer, out: Buffer[]): void {
+    const n = chunk.length;
+    let p = 0;
+    while (p < n) {
+      switch (this.state) {
+        case State.Header: {
+          let t: number;
+          let len: number;
+          if (this.hdrFill === 0 && n - p >= 4) {
+            t = chunk[p]!;
+            len = chunk[p + 1]! | (chunk[p + 2]! << 8) | (chunk[p + 3]! << 16);
+            p += 4;
+          } else {
+            while (this.hdrFill < 4 && p < n) this.hdr[this.hdrFill++] = chunk[p++]!;
+            if (this.hdrFill < 4) return;
+            this.hdrFill = 0;
+            t = this.hdr[0]!;
+            len = this.hdr[1]! | (this.hdr[2]! << 8) | (this.hdr[3]! << 16);
+          }
+          this.startChunk(t, len);
+          break;
+        }
+        case State.Skip: {
+          const k = Math.min(this.skipLeft, n - p);
+          p += k;
+          this.skipLeft -= k;
+          if (this.skipLeft === 0) this.state = State.Header;
+          break;
+        }
+        case State.Body: {
+          const len = this.bodyLen;
+          if (this.bodyFill === 0 && n - p >= len) {
+            this.endChunk(chunk, p, p + len, out);
+            p += len;
+          } else {
+            const body = (this.body ??= Buffer.allocUnsafe(len));
+            const k = Math.min(len - this.bodyFill, n - p);
+            chunk.copy(body, this.bodyFill, p, p + k);
+            this.bodyFill += k;
+            p += k;
+            if (this.bodyFill < len) return;
+            this.body = undefined;
+            this.bodyFill = 0;
+            this.endChunk(body, 0, len, out);
+          }
+          this.state = State.Header;
+          break;
+        }
+        default:
+          return;
+      }
+    }
+  }
+
+  private startChunk(t: number, len: number): void {
+    const name = this.format.name;
+    if (!this.identified && t !== CHUNK_IDENTIFIER) {
+      throw new CompressionError('bad_stream_identifier', `${name}: stream does not start with an identifier chunk`);
+    }
+    if (t === CHUNK_IDENTIFIER) {
+      if (len !== 6) throw new CompressionError('bad_stream_identifier', `${name}: identifier chunk of ${len} bytes`);
+    } else if (t === CHUNK_COMPRESSED || t === CHUNK_UNCOMPRESSED) {
+      if (len < 4) throw new CompressionError('bad_block', `${name}: data chunk of ${len} bytes has no CRC`);
+      const max = t === CHUNK_COMPRESSED ? this.format.maxCompressedBody(this.blockLimit) + 4 : this.blockLimit + 4;
+      if (len > max) throw new CompressionError('oversize_chunk', `${name}: chunk body of ${len} bytes exceeds ${max}`);
+    } else if (t < 0x80) {
+      throw new CompressionError('unknown_chunk_type', `${name}: reserved unskippable chunk type 0x${t.toString(16).padStart(2, '0')}`);
+    } else {
+      this.skipLeft = len;
+      this.state = len > 0 ? State.Skip : State.Header;
+      return;
+    }
+    this.type = t;
+    this.bodyLen = len;
+    this.state = State.Body;
+  }
+
+  private endChunk(src: Buffer, s: number, e: number, out: Buffer[]): void {
+    const name = this.format.name;
+    if (this.type === CHUNK_IDENTIFIER) {
+      const limit = this.format.magicLimit(src, s);
+      if (limit === undefined) throw new CompressionError('bad_stream_identifier', `${name}: unknown stream identifier`);
+      this.blockLimit = Math.min(limit, this.maxBlock);
+      this.identified = true;
+      return;
+    }
+    const crc = (src[s]! | (src[s + 1]! << 8) | (src[s + 2]! << 16) | (src[s + 3]! << 24)) >>> 0;
+    let data: Buffer;
+    if (this.type === CHUNK_UNCOMPRESSED) {
+      if (e - s - 4 > this.blockLimit) {
+        throw new CompressionError('oversize_chunk', `${name}: uncompressed chunk of ${e - s - 4} bytes exceeds ${this.blockLimit}`);
+      }
+      data = src.subarray(s + 4, e);
+    } else {
+      const size = this.format.declaredSize(src, s + 4, e);
+      if (size > this.blockLimit) {
+        throw new CompressionError('oversize_chunk', `${name}: block declares ${size} bytes, limit ${this.blockLimit}`);
+      }
+      // Checked before allocating: a bomb is refused, not materialised.
+      if (this.pushOut + size > this.maxOut) {
+        throw new CompressionError('output_limit', `${name}: more than ${this.maxOut} bytes decoded from one read (decompression bomb?)`);
+      }
+      this.pushOut += size;
+      data = this.format.decode(src, s + 4, e, size);
+    }
+    if (this.verify && maskedCrc32c(data) !== crc) throw new CompressionError('bad_crc', `${name}: crc mismatch`);
+    if (data.length === 0) return;
+    this.bytesOut += data.length;
+    out.push(data);
+  }
+}
+
+/** Appends a data chunk header + CRC for `data` at dst[d]; the payload (bodyLen − 4 bytes) follows. */
+export function putChunkHeader(dst: Buffer, d: number, type: number, bodyLen: number, crc: number): number {
+  dst[d] = type;
+  dst[d + 1] = bodyLen & 0xff;
+  dst[d + 2] = (bodyLen >>> 8) & 0xff;
+  dst[d + 3] = bodyLen >>> 16;
+  dst.writeUInt32LE(crc, d + 4);
+  return d + 8;
+}
