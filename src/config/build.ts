@@ -9,7 +9,7 @@
 //  * passwords are replaced by [REDACTED] wherever a message would quote them.
 import { randomInt } from 'node:crypto';
 import type {
-  CliOverrides, ClusterOptions, Options, RouteTlsOptions, RouteUrl,
+  CliOverrides, ClusterOptions, Options, ProxyLimits, RouteTlsOptions, RouteUrl,
 } from './options.js';
 import type { ConfEntry, ConfMap, ConfValue, SourcePos } from './tree.js';
 import { goTypeName } from './tree.js';
@@ -20,6 +20,7 @@ import { parseGoUrlParts, splitHostPort } from './go-url.js';
 import { hasUrlPassword, parseRouteUrl, redactUrlReason, redactUrlText } from './route-url.js';
 import { normalizeCompression, parseCompression, type CompressionSetting } from './compression-option.js';
 import { parseRouteTls } from './tls-option.js';
+import { DEFAULT_PROXY_LIMITS, parseProxyLimit } from './limits-option.js';
 import {
   checkClusterPermissionSubjects, parsePermissions, type RoutePermissions,
 } from './permissions-option.js';
@@ -91,6 +92,7 @@ interface Raw {
   systemAccount?: string;
   noSystemAccount: boolean;
   maxPending: number;
+  limits: ProxyLimits;
   cluster: RawCluster;
 }
 
@@ -99,6 +101,7 @@ function emptyRaw(): Raw {
     httpHost: '', httpPort: 0, debug: false, trace: false, logtime: true,
     pingIntervalNs: 0n, pingMax: 0, writeDeadlineNs: 0n, noSystemAccount: false,
     maxPending: DEFAULT_MAX_PENDING,
+    limits: { ...DEFAULT_PROXY_LIMITS },
     cluster: {
       host: '', port: 0, portTrouble: false, noAdvertise: false, connectRetries: 0,
       connectBackoff: false, authTimeoutSec: 0, poolSize: 0, accounts: [],
@@ -523,6 +526,7 @@ function parseProxy(entry: ConfEntry, raw: Raw, sink: IssueSink): void {
         break;
       }
       default:
+        if (parseProxyLimit(key.toLowerCase(), e, raw.limits, sink)) break;
         if (!e.usedAsVariable) sink.unknownField(e.keyPos, key);
     }
   }
@@ -709,7 +713,7 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
     systemAccount,
     logging: { debug: raw.debug, trace: raw.trace, logtime: raw.logtime },
     cluster,
-    proxy: { maxPending: raw.maxPending },
+    proxy: { maxPending: raw.maxPending, ...raw.limits },
   };
   if (configFile !== undefined) options.configFile = configFile;
   if (raw.logfile !== undefined) options.logging.logfile = raw.logfile;
