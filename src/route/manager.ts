@@ -15,6 +15,7 @@ import { RouteListener } from './listener.js';
 import { buildLocalConnect, buildLocalInfo, type LocalIdentity } from './local-info.js';
 import { RoutePeer, type PeerKind } from './peer.js';
 import { newServerId } from './ids.js';
+import { Refusals } from './refusals.js';
 
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
@@ -49,6 +50,8 @@ export interface PeerSnapshot {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How long a gossiped address that was given up on stays refused (the longest retry delay). */
+export const GOSSIP_HOLD_MS = 30_000;
 
 export class RouteManager implements ConnectionOwner {
   readonly identity: LocalIdentity;
@@ -62,6 +65,16 @@ export class RouteManager implements ConnectionOwner {
   private readonly attached = new Map<string, RouteDialer[]>(); // key: server_id
   private readonly dialerOf = new WeakMap<RouteConnection, RouteDialer>();
   private readonly peerOf = new WeakMap<RouteConnection, RoutePeer>();
+  /** Gossiped dialers (key: host:port) → the registered peers that named them; none left = expired. */
+  private readonly namedBy = new Map<string, Set<string>>();
+  /**
+   * Gossiped addresses given up on (never registered) → until when they stay refused. They keep
+   * their slot under max_gossiped_routes meanwhile, so a flood of INFOs naming fresh addresses,
+   * or one trap address under fresh server_ids, costs at most the cap in dials per hold time.
+   */
+  private readonly heldGossip = new Map<string, number>();
+  /** What was refused to protect the daemon (counts for monitoring; logs throttled). */
+  readonly refusals: Refusals;
   observer: RouteObserver | undefined;
   private closing = false;
   /** The port the listener is bound to (identity.port is what we advertise). */
@@ -81,6 +94,7 @@ export class RouteManager implements ConnectionOwner {
       host: c.host,
       port: c.port,
     };
+    this.refusals = new Refusals(log);
     this.listener = new RouteListener((socket) => this.accept(socket));
   }
 
@@ -153,11 +167,19 @@ export class RouteManager implements ConnectionOwner {
       { explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth },
       this.log,
       (socket, d) => this.dialed(socket, d),
-      (d) => this.dialers.delete(dialerKey(d.url)),
+      (d) => this.gaveUp(d),
     );
     this.dialers.set(key, dialer);
     dialer.start();
     return dialer;
+  }
+
+  private gaveUp(d: RouteDialer): void {
+    const key = dialerKey(d.url);
+    if (this.dialers.get(key) === d) this.dialers.delete(key);
+    this.namedBy.delete(key);
+    this.heldGossip.set(key, Date.now() + GOSSIP_HOLD_MS);
+    this.refusals.record('gossip_gave_up', `Gossiped route to ${d.url.display} given up after ${d.attempt} attempt(s)`, 'info');
   }
 
   private dialed(socket: net.Socket, dialer: RouteDialer): void {
@@ -309,20 +331,47 @@ export class RouteManager implements ConnectionOwner {
     if (peer && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
       this.observer?.peerRemoved(peer);
-      for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn);
+      for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn, false);
       this.attached.delete(peer.id);
+      this.forgetNamesBy(peer.id);
     }
-    if (dialer) this.redial(dialer, conn);
+    if (dialer) this.redial(dialer, conn, true);
   }
 
-  private redial(dialer: RouteDialer, conn: RouteConnection): void {
+  /** `own`: the closed connection is the dialer's (not the winner of a duplicate it lost to). */
+  private redial(dialer: RouteDialer, conn: RouteConnection, own: boolean): void {
     if (this.closing) return;
-    if (conn.noReconnect || dialer.isStopped) {
+    const key = dialerKey(dialer.url);
+    if (conn.noReconnect || dialer.isStopped || this.expired(dialer)) {
       dialer.stop();
-      this.dialers.delete(dialerKey(dialer.url));
+      if (this.dialers.get(key) === dialer) this.dialers.delete(key);
+      this.namedBy.delete(key);
       return;
     }
-    dialer.reconnect();
+    if (own) dialer.connectionClosed(conn.remoteInfo !== undefined, Date.now() - conn.createdAt);
+    else dialer.reconnect();
+  }
+
+  /** A gossiped route nobody registered names any more (the naming peers left). */
+  private expired(dialer: RouteDialer): boolean {
+    if (dialer.explicit) return false;
+    const names = this.namedBy.get(dialerKey(dialer.url));
+    if (names === undefined || names.size > 0) return false;
+    this.refusals.record('gossip_expired', `Gossiped route to ${dialer.url.display} expired: no connected peer names it any more`, 'info');
+    return true;
+  }
+
+  /** A peer left: gossiped routes only it named stop now, or when their connection closes. */
+  private forgetNamesBy(peerId: string): void {
+    for (const [key, names] of this.namedBy) {
+      if (!names.delete(peerId) || names.size > 0) continue;
+      const d = this.dialers.get(key);
+      if (!d || d.busy) continue; // connected: it expires when that connection closes
+      this.expired(d);
+      d.stop();
+      this.dialers.delete(key);
+      this.namedBy.delete(key);
+    }
   }
 
   // ── gossip (§6.1) ──────────────────────────────────────────────────
@@ -347,15 +396,32 @@ export class RouteManager implements ConnectionOwner {
   /** A gossip INFO about another server: dial it unless we know it already (§6.1 receiver). */
   private implicitRoute(via: RoutePeer, info: RouteInfo): void {
     if (this.closing || info.server_id === this.identity.serverId) return;
-    if (this.peers.has(info.server_id)) return;
     if (info.route_account) return; // pinned gossip while we do not pool
     const url = gossipUrl(info);
     if (!url) return;
     for (const r of this.options.cluster.routes) {
       if (r.host === url.host && r.port === url.port) return; // configured: its own dialer handles it
     }
+    const key = dialerKey(url);
+    const names = this.namedBy.get(key);
+    if (names) {
+      names.add(via.id); // one more peer names a route we already solicit: it lives while any does
+      return;
+    }
+    if (this.peers.has(info.server_id) || this.dialers.has(key)) return;
+    const now = Date.now();
+    for (const [k, until] of this.heldGossip) if (until <= now) this.heldGossip.delete(k);
+    if (this.heldGossip.has(key)) {
+      this.refusals.record('gossip_held', `Gossiped route to ${url.display} (${info.server_id}) via "${via.name}" ignored: given up less than ${GOSSIP_HOLD_MS / 1000} s ago`);
+      return;
+    }
+    const cap = this.options.proxy.maxGossipedRoutes;
+    if (cap > 0 && this.namedBy.size + this.heldGossip.size >= cap) {
+      this.refusals.record('gossip_cap', `Gossiped route to ${url.display} (${info.server_id}) via "${via.name}" ignored: max_gossiped_routes (${cap}) reached`);
+      return;
+    }
     this.log.debug(`Gossiped route to ${url.display} (${info.server_id}) via "${via.name}"`);
-    this.solicit(url, false, info.auth_required === true);
+    if (this.solicit(url, false, info.auth_required === true)) this.namedBy.set(key, new Set([via.id]));
   }
 
   // ── inspection and shutdown ────────────────────────────────────────
@@ -406,6 +472,7 @@ export class RouteManager implements ConnectionOwner {
     for (const list of this.attached.values()) for (const d of list) d.stop();
     this.dialers.clear();
     this.attached.clear();
+    this.namedBy.clear();
     const conns = [...this.connections];
     const closedAll = conns.map(
       (c) => new Promise<void>((resolve) => {
