@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { encodeGossipInfo } from '../protocol/encode.js';
 import type { InterestOp, RouteConnect, RouteInfo, RoutedMessage } from '../protocol/types.js';
 import type { InterestChange } from '../interest/interest-table.js';
-import { checkRouteCredentials } from './auth.js';
+import { MAX_AUTH_CHECKS, prepareRouteCredentials, verifyRouteCredentials } from './auth.js';
 import { RouteConnection, type ConnectionOwner, type RegisterVerdict } from './connection.js';
 import { RouteDialer } from './dialer.js';
 import { RouteListener } from './listener.js';
@@ -52,6 +52,8 @@ export interface PeerSnapshot {
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long a gossiped address that was given up on stays refused (the longest retry delay). */
 export const GOSSIP_HOLD_MS = 30_000;
+/** A CONNECT refused because too many password checks are in flight is closed after this delay. */
+const AUTH_BUSY_CLOSE_MS = 1_000;
 
 export class RouteManager implements ConnectionOwner {
   readonly identity: LocalIdentity;
@@ -104,6 +106,7 @@ export class RouteManager implements ConnectionOwner {
 
   async start(): Promise<{ host: string; port: number }> {
     const c = this.options.cluster;
+    prepareRouteCredentials(c.authorization);
     const bound = await this.listener.listen(c.host, c.port);
     this.listenPort = bound.port;
     this.identity.port = bound.port;
@@ -206,8 +209,15 @@ export class RouteManager implements ConnectionOwner {
 
   async checkConnect(conn: RouteConnection, connect: RouteConnect) {
     // Order as nats-server: authentication first, then account, lang, gateway, cluster name (§1.6).
-    const ok = await checkRouteCredentials(this.options.cluster.authorization, connect.user, connect.pass);
-    if (!ok) {
+    const verdict = await verifyRouteCredentials(this.options.cluster.authorization, connect.user, connect.pass);
+    if (verdict === 'busy') {
+      // Closed without -ERR: the peer did nothing wrong. The close waits a second, since a nats-server
+      // that got our INFO counts the route as registered and would redial at once, many times a second.
+      this.refusals.record('auth_busy', `${conn.label} - Route connection refused: ${MAX_AUTH_CHECKS} password checks already in flight`);
+      await new Promise((r) => setTimeout(r, AUTH_BUSY_CLOSE_MS).unref());
+      return { reason: 'Authentication Busy' };
+    }
+    if (verdict !== 'ok') {
       this.log.error(`${conn.label} - Authorization Error`);
       return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
     }
