@@ -16,6 +16,7 @@ import { buildLocalConnect, buildLocalInfo, type LocalIdentity } from './local-i
 import { RoutePeer, type PeerKind } from './peer.js';
 import { newServerId } from './ids.js';
 import { Refusals } from './refusals.js';
+import { InterestLimits } from './interest-limits.js';
 
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
@@ -77,6 +78,7 @@ export class RouteManager implements ConnectionOwner {
   private readonly heldGossip = new Map<string, number>();
   /** What was refused to protect the daemon (counts for monitoring; logs throttled). */
   readonly refusals: Refusals;
+  private readonly interestLimits: InterestLimits;
   observer: RouteObserver | undefined;
   private closing = false;
   /** The port the listener is bound to (identity.port is what we advertise). */
@@ -97,6 +99,7 @@ export class RouteManager implements ConnectionOwner {
       port: c.port,
     };
     this.refusals = new Refusals(log);
+    this.interestLimits = new InterestLimits(options.proxy.maxInterestPerConnection, options.proxy.maxInterestPerAccount, this.refusals);
     this.listener = new RouteListener((socket) => this.accept(socket));
   }
 
@@ -323,9 +326,10 @@ export class RouteManager implements ConnectionOwner {
 
   interest(conn: RouteConnection, op: InterestOp): void {
     const peer = this.peerOf.get(conn);
-    if (!peer) return;
+    if (!peer || !this.interestLimits.admit(peer, op)) return;
     const change = peer.interest.apply(op);
     if (change === undefined) return;
+    this.interestLimits.applied(peer, change);
     this.observer?.interest(peer, change);
   }
 
