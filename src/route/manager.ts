@@ -17,6 +17,7 @@ import { RoutePeer, type PeerKind } from './peer.js';
 import { newServerId } from './ids.js';
 import { Refusals } from './refusals.js';
 import { InterestLimits } from './interest-limits.js';
+import { connectionCap, readFdLimit } from './fd-limit.js';
 
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
@@ -100,7 +101,11 @@ export class RouteManager implements ConnectionOwner {
     };
     this.refusals = new Refusals(log);
     this.interestLimits = new InterestLimits(options.proxy.maxInterestPerConnection, options.proxy.maxInterestPerAccount, this.refusals);
-    this.listener = new RouteListener((socket) => this.accept(socket));
+    this.listener = new RouteListener((socket) => this.accept(socket), {
+      refused: (socket) => this.refusals.record('connection_cap',
+        `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} - Route connection refused: max_connections (${this.listener.maxConnections}) reached`),
+      acceptError: (err) => this.refusals.record('accept_error', `Temporary Route Accept Error (${err.code ?? err.message}): ${err.message}`, 'error'),
+    });
   }
 
   get serverId(): string {
@@ -110,6 +115,10 @@ export class RouteManager implements ConnectionOwner {
   async start(): Promise<{ host: string; port: number }> {
     const c = this.options.cluster;
     prepareRouteCredentials(c.authorization);
+    const p = this.options.proxy;
+    const { cap, warning } = connectionCap(readFdLimit(), p.maxConnections, p.maxGossipedRoutes + c.routes.length);
+    if (warning) this.log.warn(warning);
+    this.listener.maxConnections = cap;
     const bound = await this.listener.listen(c.host, c.port);
     this.listenPort = bound.port;
     this.identity.port = bound.port;
