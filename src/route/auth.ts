@@ -1,9 +1,9 @@
 // Route authorization as nats-server does it (route-protocol.md §8.1): one user/password;
 // the password may be a bcrypt hash, otherwise it is compared in constant time.
-// bcrypt runs in a worker thread, with a bound on the checks in flight (issue 13): past it a
-// CONNECT is refused at once (the caller closes the connection; a real peer retries ~1 s later)
-// rather than queued behind a flood, and a password already verified is accepted from a keyed
-// digest without bcrypt, so a healthy peer's reconnect never waits behind wrong passwords.
+// bcrypt runs in a worker thread with a bound on the checks in flight (issue 13). Past it a CONNECT
+// is refused (the caller closes the connection; a real peer retries); waiting checks run newest
+// first, so a peer arriving after a burst of wrong passwords waits for one check, not the burst;
+// and a password verified once is accepted from a keyed digest without bcrypt.
 import { timingSafeEqual, createHash, createHmac, randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { CompareReply, CompareRequest } from './bcrypt-worker.js';
@@ -28,16 +28,21 @@ function constantTimeEqual(a: string, b: string): boolean {
 /** `busy`: refused without checking, because MAX_AUTH_CHECKS were in flight. */
 export type CredentialVerdict = 'ok' | 'denied' | 'busy';
 
+interface Check { password: string; hash: string; done: (ok: boolean) => void }
+
 class BcryptWorker {
   private worker: Worker | undefined;
-  private readonly pending = new Map<number, (ok: boolean) => void>();
+  /** The check the worker is running (one at a time, so the newest waiting one can go next). */
+  private running: { id: number; done: (ok: boolean) => void } | undefined;
+  /** Waiting checks, newest last: taken newest first, so a peer arriving after a burst of wrong passwords waits for one check, not the burst. */
+  private readonly waiting: Check[] = [];
   private nextId = 0;
   /** Process-local key: verified digests are useless outside this process. */
   private readonly key = randomBytes(32);
   private readonly verified = new Set<string>();
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.waiting.length + (this.running ? 1 : 0);
   }
 
   digest(password: string, hash: string): string {
@@ -59,29 +64,42 @@ class BcryptWorker {
   }
 
   compare(password: string, hash: string): Promise<boolean> {
+    return new Promise((done) => {
+      this.waiting.push({ password, hash, done });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const next = this.waiting.pop();
+    if (!next) return;
     const w = this.worker ?? this.spawn();
     const id = ++this.nextId;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      w.postMessage({ id, password, hash } satisfies CompareRequest);
-      w.ref(); // keep the process alive while a check is running, not while idle
-    });
+    this.running = { id, done: next.done };
+    w.postMessage({ id, password: next.password, hash: next.hash } satisfies CompareRequest);
+    w.ref(); // keep the process alive while a check is running, not while idle
   }
 
   private spawn(): Worker {
     // No inherited execArgv: loader hooks of the parent (test runners, coverage) only slow its start.
     const w = new Worker(new URL('./bcrypt-worker.js', import.meta.url), { execArgv: [] });
     w.on('message', (r: CompareReply) => {
-      const done = this.pending.get(r.id);
-      this.pending.delete(r.id);
-      if (this.pending.size === 0) w.unref();
-      done?.(r.ok);
+      const run = this.running;
+      if (run?.id !== r.id) return;
+      this.running = undefined;
+      w.unref();
+      run.done(r.ok);
+      this.pump();
     });
     const fail = () => {
-      // A dead worker denies what it had; the next check starts a new one.
-      if (this.worker === w) this.worker = undefined;
-      for (const done of this.pending.values()) done(false);
-      this.pending.clear();
+      // A dead worker denies the check it had; the next one starts a new worker.
+      if (this.worker !== w) return;
+      this.worker = undefined;
+      const run = this.running;
+      this.running = undefined;
+      run?.done(false);
+      this.pump();
     };
     w.on('error', fail);
     w.on('exit', fail);

@@ -1,6 +1,7 @@
 // A config path or include that names a FIFO, device or directory must fail at once with a
 // positioned error, never hang the loader (open() of a FIFO waits for a writer forever).
-// Each load runs in a child process with a deadline, so a regression fails instead of hanging tap.
+// Each load runs in a child process with a deadline (generous: node start on a loaded machine), so a
+// regression fails instead of hanging tap.
 import t from 'tap';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ function loadInChild(file: string): { out: string; timedOut: boolean } {
   const script = `import { loadConfigFile } from ${JSON.stringify(LOAD)};
 try { loadConfigFile(${JSON.stringify(file)}); console.log('OK'); }
 catch (e) { console.log(e.code + ' ' + e.message); }`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 3000, killSignal: 'SIGKILL', encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000, killSignal: 'SIGKILL', encoding: 'utf8' });
   return { out: r.stdout.trim(), timedOut: r.error !== undefined || r.signal !== null };
 }
 

@@ -25,3 +25,12 @@ t.test('past MAX_AUTH_CHECKS in flight: busy at once; a verified password needs 
   t.same(await Promise.all(wrong), Array(MAX_AUTH_CHECKS).fill('denied'));
   t.equal(authChecksInFlight(), 0);
 });
+
+t.test('waiting checks run newest first: a CONNECT after a burst waits for one check, not the burst', async (t) => {
+  const fresh = { user: 'ru', password: bcrypt.hashSync('other', 8) };
+  const order: string[] = [];
+  const run = (name: string, pass: string) => verifyRouteCredentials(fresh, 'ru', pass).then((v) => { order.push(`${name}:${v}`); });
+  const all = [run('w1', 'a'), run('w2', 'b'), run('w3', 'c'), run('right', 'other')];
+  await Promise.all(all);
+  t.same(order, ['w1:denied', 'right:ok', 'w3:denied', 'w2:denied']);
+});
