@@ -9,7 +9,7 @@
 //  * passwords are replaced by [REDACTED] wherever a message would quote them.
 import { randomInt } from 'node:crypto';
 import type {
-  CliOverrides, ClusterOptions, Options, RouteTlsOptions, RouteUrl,
+  CliOverrides, ClusterOptions, Options, ProxyLimits, RouteTlsOptions, RouteUrl,
 } from './options.js';
 import type { ConfEntry, ConfMap, ConfValue, SourcePos } from './tree.js';
 import { goTypeName } from './tree.js';
@@ -20,6 +20,7 @@ import { parseGoUrlParts, splitHostPort } from './go-url.js';
 import { hasUrlPassword, parseRouteUrl, redactUrlReason, redactUrlText } from './route-url.js';
 import { normalizeCompression, parseCompression, type CompressionSetting } from './compression-option.js';
 import { parseRouteTls } from './tls-option.js';
+import { DEFAULT_PROXY_LIMITS, parseProxyLimit } from './limits-option.js';
 import {
   checkClusterPermissionSubjects, parsePermissions, type RoutePermissions,
 } from './permissions-option.js';
@@ -102,6 +103,7 @@ interface Raw {
   highWater: number;
   lowWater: number;
   stallNs: bigint;
+  limits: ProxyLimits;
   cluster: RawCluster;
 }
 
@@ -113,6 +115,7 @@ function emptyRaw(): Raw {
     highWater: DEFAULT_HIGH_WATER,
     lowWater: DEFAULT_LOW_WATER,
     stallNs: BigInt(DEFAULT_STALL_MS) * 1_000_000n,
+    limits: { ...DEFAULT_PROXY_LIMITS },
     cluster: {
       host: '', port: 0, portTrouble: false, noAdvertise: false, connectRetries: 0,
       connectBackoff: false, authTimeoutSec: 0, poolSize: 0, accounts: [],
@@ -553,6 +556,7 @@ function parseProxy(entry: ConfEntry, raw: Raw, sink: IssueSink): void {
         break;
       }
       default:
+        if (parseProxyLimit(key.toLowerCase(), e, raw.limits, sink)) break;
         if (!e.usedAsVariable) sink.unknownField(e.keyPos, key);
     }
   }
@@ -745,6 +749,7 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
       lowWater: Math.min(raw.lowWater, Math.floor(Math.min(raw.highWater, raw.maxPending) / 2)),
       stallMs: Number(raw.stallNs / 1_000_000n),
       slabSize: SLAB_SIZE,
+      ...raw.limits,
     },
   };
   if (configFile !== undefined) options.configFile = configFile;

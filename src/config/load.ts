@@ -1,8 +1,8 @@
 // Public entry points for reading configuration: the NATS language, or YAML/JSON by file extension.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProxyError } from '../errors.js';
+import { readRegularFile } from './read-file.js';
 import { readErrorReason, LocatedError, parseNats, type ParseOptions } from './parser.js';
 import type { ConfMap } from './tree.js';
 import { parseYamlOrJson } from './yaml-json.js';
@@ -30,7 +30,7 @@ export function parseConfigText(text: string, file: string, opts?: ParseOptions)
 export function loadConfigFile(file: string, opts?: ParseOptions): ConfMap {
   let data: Buffer;
   try {
-    data = readFileSync(file);
+    data = readRegularFile(file);
   } catch (e) {
     throw new ProxyError('ERR_CONFIG_READ', `${file}: ${readErrorReason(e)}`, { cause: e });
   }

@@ -57,7 +57,19 @@ export interface ClusterOptions {
   writeTimeout: 'default' | 'close' | 'retry';
 }
 
-export interface ProxyOptions {
+/** Limits against hostile or broken peers; 0 = no limit (src/config/limits-option.ts has the defaults). */
+export interface ProxyLimits {
+  /** Accepted route connections open at once; more are refused. */
+  maxConnections: number;
+  /** Gossiped (implicit) routes being solicited at once; more gossip is ignored. */
+  maxGossipedRoutes: number;
+  /** Interest entries one connection may hold. */
+  maxInterestPerConnection: number;
+  /** Interest entries one connection may hold in one account. */
+  maxInterestPerAccount: number;
+}
+
+export interface ProxyOptions extends ProxyLimits {
   /** Bound on the bytes queued for a slow consumer before its messages are dropped; also the largest inbound message. */
   maxPending: number;
   /** Queued bytes at which a connection pauses the connections feeding it. */

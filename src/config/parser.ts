@@ -2,7 +2,7 @@
 // Mirrors nats-server's conf/parse.go (variables, environment, includes, last-key-wins), but keeps
 // an explicit context stack so that inputs that corrupt nats-server's key stack become clear errors.
 
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from './read-file.js';
 import path from 'node:path';
 import { Item, ItemType, Lexer } from './lexer.js';
 import { formatPos, type ConfMap, type ConfValue, type SourcePos } from './tree.js';
@@ -104,6 +104,7 @@ export function readErrorReason(err: unknown): string {
     EISDIR: 'is a directory',
     ENOTDIR: 'not a directory',
     ELOOP: 'too many levels of symbolic links',
+    ENOTREG: 'not a regular file',
   };
   return (e.code && reasons[e.code]) || e.message;
 }
@@ -323,7 +324,7 @@ class Parser {
     if (!m) {
       let data: Buffer;
       try {
-        data = readFileSync(target);
+        data = readRegularFile(target);
       } catch (e) {
         return wrap(`open ${target}: ${readErrorReason(e)}`);
       }

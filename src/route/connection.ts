@@ -31,7 +31,7 @@ export type RegisterVerdict =
 /** Everything the connection asks of its owner (the RouteManager). */
 export interface ConnectionOwner {
   /** Acceptor: checks CONNECT (auth, cluster name…); resolves to an -ERR text or undefined if accepted. */
-  checkConnect(conn: RouteConnection, connect: RouteConnect): Promise<{ errText: string; reason: string } | undefined>;
+  checkConnect(conn: RouteConnection, connect: RouteConnect): Promise<{ errText?: string; reason: string } | undefined>;
   /** The peer's first INFO: decide whether this connection becomes a registered route. */
   register(conn: RouteConnection, info: RouteInfo): RegisterVerdict;
   /** An INFO after registration (gossip, lame duck, pinned-account requests…). */

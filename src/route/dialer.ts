@@ -1,6 +1,10 @@
 // Soliciting one route URL with nats-server's retry rules (route-protocol.md §6.3):
 // explicit routes retry forever ~1 s apart, implicit (gossiped) ones obey connect_retries;
 // connect_backoff doubles the delay up to 30 s; a dropped route reconnects after 1 s + jitter.
+// Hardening beyond nats-server (issue 13): an implicit route whose connection closes before it
+// registers counts as a failed attempt (connect_retries, doubling delay), and one that keeps
+// registering and dropping within ROUTE_STABLE_MS backs off too, so a peer that names a listener
+// which accepts and closes cannot make us redial it (with our credentials) many times a second.
 import net from 'node:net';
 import type { Logger } from '../log.js';
 import type { RouteUrl } from '../config/options.js';
@@ -8,6 +12,8 @@ import type { RouteUrl } from '../config/options.js';
 export const ROUTE_CONNECT_DELAY_MS = 1_000;
 export const ROUTE_CONNECT_MAX_MS = 30_000;
 export const ROUTE_DIAL_TIMEOUT_MS = 1_000;
+/** An implicit route connection that lived at least this long was a real route, not a flap. */
+export const ROUTE_STABLE_MS = 10_000;
 
 /** Delay before the next attempt after `attempt` failed ones (1-based): 1 s, or 1, 2, 4 … 30 s with backoff. */
 export function retryDelayMs(attempt: number, backoff: boolean): number {
@@ -31,6 +37,8 @@ export class RouteDialer {
   attempt = 0;
   /** The live connection made by this dialer (or inherited as the kept half of a duplicate). */
   busy = false;
+  /** Implicit routes: registered connections in a row that dropped within ROUTE_STABLE_MS. */
+  flaps = 0;
 
   constructor(
     readonly url: RouteUrl,
@@ -62,6 +70,25 @@ export class RouteDialer {
     this.attempt = 0;
     const jitter = Math.floor(Math.random() * 100);
     this.schedule(this.settings.explicit ? ROUTE_CONNECT_DELAY_MS + jitter : jitter);
+  }
+
+  /**
+   * The connection this dialer made closed. Explicit routes reconnect as nats-server does; an
+   * implicit one that never registered failed this attempt, and one that registered but did
+   * not stay up for ROUTE_STABLE_MS reconnects with a doubling delay.
+   */
+  connectionClosed(registered: boolean, livedMs: number): void {
+    if (this.settings.explicit) return this.reconnect();
+    this.busy = false;
+    if (this.stopped) return;
+    if (!registered) {
+      this.failed(new Error('connection closed before the route registered'), true);
+      return;
+    }
+    this.attempt = 0;
+    this.flaps = livedMs >= ROUTE_STABLE_MS ? 0 : this.flaps + 1;
+    const jitter = Math.floor(Math.random() * 100);
+    this.schedule(this.flaps <= 1 ? jitter : retryDelayMs(this.flaps - 1, true) + jitter);
   }
 
   private schedule(ms: number): void {
@@ -116,10 +143,12 @@ export class RouteDialer {
    */
   notEstablished(err: Error): void {
     this.busy = false;
-    this.failed(err);
+    // A gossiped address that accepts and closes doubles its delay whatever connect_backoff says.
+    this.failed(err, !this.settings.explicit);
   }
 
-  private failed(err: Error): void {
+  /** `afterConnect`: the peer accepted and closed; the delay doubles whatever connect_backoff says. */
+  private failed(err: Error, afterConnect = false): void {
     if (this.stopped) return;
     const msg = `Error trying to connect to route (attempt ${this.attempt}): ${err.message}`;
     // The first failure is worth an operator's attention; the retry loop's repeats are not.
@@ -130,7 +159,7 @@ export class RouteDialer {
       this.onGiveUp(this);
       return;
     }
-    this.schedule(retryDelayMs(this.attempt, this.settings.connectBackoff));
+    this.schedule(retryDelayMs(this.attempt, afterConnect || this.settings.connectBackoff));
   }
 
   stop(): void {

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { encodeGossipInfo } from '../protocol/encode.js';
 import type { RoutedMsg } from '../protocol/msg.js';
 import type { Interest, RouteConnect, RouteInfo } from '../protocol/types.js';
-import { checkRouteCredentials } from './auth.js';
+import { MAX_AUTH_CHECKS, prepareRouteCredentials, verifyRouteCredentials } from './auth.js';
 import { RouteConnection, type ConnectionOwner, type RegisterVerdict } from './connection.js';
 import { RouteDialer } from './dialer.js';
 import { RouteListener } from './listener.js';
@@ -16,6 +16,9 @@ import { buildLocalConnect, buildLocalInfo, type LocalIdentity } from './local-i
 import { RoutePeer, type PeerKind } from './peer.js';
 import { newServerId } from './ids.js';
 import { CLUSTER_TLS_INSECURE_WARNING, RouteTls } from './tls.js';
+import { Refusals } from './refusals.js';
+import { InterestLimits } from './interest-limits.js';
+import { connectionCap, readFdLimit } from './fd-limit.js';
 
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
@@ -51,6 +54,10 @@ export interface PeerSnapshot {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How long a gossiped address that was given up on stays refused (the longest retry delay). */
+export const GOSSIP_HOLD_MS = 30_000;
+/** A CONNECT refused because too many password checks are in flight is closed after this delay. */
+const AUTH_BUSY_CLOSE_MS = 1_000;
 
 export class RouteManager implements ConnectionOwner {
   readonly identity: LocalIdentity;
@@ -63,6 +70,17 @@ export class RouteManager implements ConnectionOwner {
   /** Dialer whose connection was closed as a duplicate, waiting for that peer to go. */
   private readonly attached = new Map<string, RouteDialer[]>(); // key: server_id
   private readonly dialerOf = new WeakMap<RouteConnection, RouteDialer>();
+  /** Gossiped dialers (key: host:port) → the registered peers that named them; none left = expired. */
+  private readonly namedBy = new Map<string, Set<string>>();
+  /**
+   * Gossiped addresses given up on (never registered) → until when they stay refused. They keep
+   * their slot under max_gossiped_routes meanwhile, so a flood of INFOs naming fresh addresses,
+   * or one trap address under fresh server_ids, costs at most the cap in dials per hold time.
+   */
+  private readonly heldGossip = new Map<string, number>();
+  /** What was refused to protect the daemon (counts for monitoring; logs throttled). */
+  readonly refusals: Refusals;
+  private readonly interestLimits: InterestLimits;
   observer: RouteObserver | undefined;
   /** Route TLS when cluster.tls is set: every connection, both roles, TLS before any protocol byte. */
   readonly tls: RouteTls | undefined;
@@ -84,7 +102,13 @@ export class RouteManager implements ConnectionOwner {
       host: c.host,
       port: c.port,
     };
-    this.listener = new RouteListener((socket) => this.accept(socket));
+    this.refusals = new Refusals(log);
+    this.interestLimits = new InterestLimits(options.proxy.maxInterestPerConnection, options.proxy.maxInterestPerAccount, this.refusals);
+    this.listener = new RouteListener((socket) => this.accept(socket), {
+      refused: (socket) => this.refusals.record('connection_cap',
+        `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} - Route connection refused: max_connections (${this.listener.maxConnections}) reached`),
+      acceptError: (err) => this.refusals.record('accept_error', `Temporary Route Accept Error (${err.code ?? err.message}): ${err.message}`, 'error'),
+    });
     if (c.tls) {
       this.tls = new RouteTls(c.tls, () => this.options.cluster.routes.map((r) => r.host), {
         secure: (socket) => this.startAccepted(socket),
@@ -110,6 +134,11 @@ export class RouteManager implements ConnectionOwner {
 
   async start(): Promise<{ host: string; port: number }> {
     const c = this.options.cluster;
+    prepareRouteCredentials(c.authorization);
+    const p = this.options.proxy;
+    const { cap, warning } = connectionCap(readFdLimit(), p.maxConnections, p.maxGossipedRoutes + c.routes.length);
+    if (warning) this.log.warn(warning);
+    this.listener.maxConnections = cap;
     const bound = await this.listener.listen(c.host, c.port);
     this.listenPort = bound.port;
     this.identity.port = bound.port;
@@ -194,11 +223,19 @@ export class RouteManager implements ConnectionOwner {
       { explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth },
       this.log,
       (socket, d) => this.dialed(socket, d),
-      (d) => this.dialers.delete(dialerKey(d.url)),
+      (d) => this.gaveUp(d),
     );
     this.dialers.set(key, dialer);
     dialer.start();
     return dialer;
+  }
+
+  private gaveUp(d: RouteDialer): void {
+    const key = dialerKey(d.url);
+    if (this.dialers.get(key) === d) this.dialers.delete(key);
+    this.namedBy.delete(key);
+    this.heldGossip.set(key, Date.now() + GOSSIP_HOLD_MS);
+    this.refusals.record('gossip_gave_up', `Gossiped route to ${d.url.display} given up after ${d.attempt} attempt(s)`, 'info');
   }
 
   private dialed(socket: net.Socket, dialer: RouteDialer): void {
@@ -261,8 +298,15 @@ export class RouteManager implements ConnectionOwner {
         return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
       }
     } else {
-      const ok = await checkRouteCredentials(this.options.cluster.authorization, connect.user, connect.pass);
-      if (!ok) {
+      const verdict = await verifyRouteCredentials(this.options.cluster.authorization, connect.user, connect.pass);
+      if (verdict === 'busy') {
+        // Closed without -ERR: the peer did nothing wrong. The close waits a second, since a nats-server
+        // that got our INFO counts the route as registered and would redial at once, many times a second.
+        this.refusals.record('auth_busy', `${conn.label} - Route connection refused: ${MAX_AUTH_CHECKS} password checks already in flight`);
+        await new Promise((r) => setTimeout(r, AUTH_BUSY_CLOSE_MS).unref());
+        return { reason: 'Authentication Busy' };
+      }
+      if (verdict !== 'ok') {
         this.log.error(`${conn.label} - Authorization Error`);
         return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
       }
@@ -369,9 +413,11 @@ export class RouteManager implements ConnectionOwner {
 
   interest(conn: RouteConnection, op: Interest): void {
     const peer = conn.peer;
-    if (!peer) return;
+    if (!peer || !this.interestLimits.admit(peer, op)) return;
+    const before = peer.interest.size;
     const change = peer.interest.apply(op);
     if (change === undefined) return;
+    this.interestLimits.applied(peer, change, peer.interest.size - before);
     this.observer?.interest(peer, change);
   }
 
@@ -387,32 +433,56 @@ export class RouteManager implements ConnectionOwner {
     if (peer && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
       this.observer?.peerRemoved(peer);
-      for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn);
+      for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn, false);
       this.attached.delete(peer.id);
+      this.forgetNamesBy(peer.id);
     }
-    if (dialer) this.redial(dialer, conn);
+    if (dialer) this.redial(dialer, conn, true);
   }
 
-  private redial(dialer: RouteDialer, conn: RouteConnection): void {
+  /** `own`: the closed connection is the dialer's (not the winner of a duplicate it lost to). */
+  private redial(dialer: RouteDialer, conn: RouteConnection, own: boolean): void {
     if (this.closing) return;
-    if (!conn.noReconnect && !dialer.isStopped && conn.remoteInfo === undefined) {
-      // Never came up (a TLS 1.3 certificate rejection arrives only now, or the handshake was
-      // refused): a failed attempt with the retry rules and backoff, not a reconnect.
+    const key = dialerKey(dialer.url);
+    if (conn.noReconnect || dialer.isStopped || this.expired(dialer)) {
+      dialer.stop();
+      if (this.dialers.get(key) === dialer) this.dialers.delete(key);
+      this.namedBy.delete(key);
+      return;
+    }
+    if (own && conn.remoteInfo === undefined) {
+      // Never came up (a TLS 1.3 certificate rejection arrives only now, the handshake was
+      // refused, or the peer accepted and closed): a failed attempt with the retry rules and
+      // backoff, not a reconnect.
       const late = this.tls?.lateRejection(conn.socket);
       if (late !== undefined) this.log.error(`${dialer.url.display} - TLS route handshake error: ${late}`);
       dialer.notEstablished(new Error(late ?? conn.closeReason ?? 'route not established'));
       return;
     }
-    this.reconnect(dialer, conn);
+    if (own) dialer.connectionClosed(true, Date.now() - conn.createdAt);
+    else dialer.reconnect();
   }
 
-  private reconnect(dialer: RouteDialer, conn: RouteConnection): void {
-    if (conn.noReconnect || dialer.isStopped) {
-      dialer.stop();
-      this.dialers.delete(dialerKey(dialer.url));
-      return;
+  /** A gossiped route nobody registered names any more (the naming peers left). */
+  private expired(dialer: RouteDialer): boolean {
+    if (dialer.explicit) return false;
+    const names = this.namedBy.get(dialerKey(dialer.url));
+    if (names === undefined || names.size > 0) return false;
+    this.refusals.record('gossip_expired', `Gossiped route to ${dialer.url.display} expired: no connected peer names it any more`, 'info');
+    return true;
+  }
+
+  /** A peer left: gossiped routes only it named stop now, or when their connection closes. */
+  private forgetNamesBy(peerId: string): void {
+    for (const [key, names] of this.namedBy) {
+      if (!names.delete(peerId) || names.size > 0) continue;
+      const d = this.dialers.get(key);
+      if (!d || d.busy) continue; // connected: it expires when that connection closes
+      this.expired(d);
+      d.stop();
+      this.dialers.delete(key);
+      this.namedBy.delete(key);
     }
-    dialer.reconnect();
   }
 
   // ── gossip (§6.1) ──────────────────────────────────────────────────
@@ -437,15 +507,32 @@ export class RouteManager implements ConnectionOwner {
   /** A gossip INFO about another server: dial it unless we know it already (§6.1 receiver). */
   private implicitRoute(via: RoutePeer, info: RouteInfo): void {
     if (this.closing || info.server_id === this.identity.serverId) return;
-    if (this.peers.has(info.server_id)) return;
     if (info.route_account) return; // pinned gossip while we do not pool
     const url = gossipUrl(info);
     if (!url) return;
     for (const r of this.options.cluster.routes) {
       if (r.host === url.host && r.port === url.port) return; // configured: its own dialer handles it
     }
+    const key = dialerKey(url);
+    const names = this.namedBy.get(key);
+    if (names) {
+      names.add(via.id); // one more peer names a route we already solicit: it lives while any does
+      return;
+    }
+    if (this.peers.has(info.server_id) || this.dialers.has(key)) return;
+    const now = Date.now();
+    for (const [k, until] of this.heldGossip) if (until <= now) this.heldGossip.delete(k);
+    if (this.heldGossip.has(key)) {
+      this.refusals.record('gossip_held', `Gossiped route to ${url.display} (${info.server_id}) via "${via.name}" ignored: given up less than ${GOSSIP_HOLD_MS / 1000} s ago`);
+      return;
+    }
+    const cap = this.options.proxy.maxGossipedRoutes;
+    if (cap > 0 && this.namedBy.size + this.heldGossip.size >= cap) {
+      this.refusals.record('gossip_cap', `Gossiped route to ${url.display} (${info.server_id}) via "${via.name}" ignored: max_gossiped_routes (${cap}) reached`);
+      return;
+    }
     this.log.debug(`Gossiped route to ${url.display} (${info.server_id}) via "${via.name}"`);
-    this.solicit(url, false, info.auth_required === true);
+    if (this.solicit(url, false, info.auth_required === true)) this.namedBy.set(key, new Set([via.id]));
   }
 
   // ── inspection and shutdown ────────────────────────────────────────
@@ -496,6 +583,7 @@ export class RouteManager implements ConnectionOwner {
     for (const list of this.attached.values()) for (const d of list) d.stop();
     this.dialers.clear();
     this.attached.clear();
+    this.namedBy.clear();
     const conns = [...this.connections];
     const closedAll = conns.map(
       (c) => new Promise<void>((resolve) => {

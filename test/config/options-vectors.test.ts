@@ -3,6 +3,7 @@ import t from 'tap';
 import { parseConfigText } from '../../src/config/load.js';
 import { buildOptions, formatIssue } from '../../src/config/build.js';
 import { V1 } from './vectors.js';
+import { DEFAULT_PROXY_LIMITS } from '../../src/config/limits-option.js';
 
 function build(text: string, env: Record<string, string> = {}) {
   const r = buildOptions(parseConfigText(text, 'f.conf', { env }), {}, { configFile: 'f.conf' });
@@ -21,7 +22,7 @@ t.test('V1: seed example', async (t) => {
     serverName: 'x',
     systemAccount: '$SYS',
     logging: { debug: false, trace: false, logtime: true },
-    proxy: { maxPending: 64 * 1024 * 1024, highWater: 4 * 1024 * 1024, lowWater: 1024 * 1024, stallMs: 1000, slabSize: 256 * 1024 },
+    proxy: { maxPending: 64 * 1024 * 1024, highWater: 4 * 1024 * 1024, lowWater: 1024 * 1024, stallMs: 1000, slabSize: 256 * 1024, ...DEFAULT_PROXY_LIMITS },
     cluster: {
       enabled: true,
       name: 'example',
