@@ -71,6 +71,8 @@ export interface LoggingOptions {
 
 export interface Options {
   configFile?: string;
+  /** pid_file: the daemon writes its PID here (for --signal). */
+  pidFile?: string;
   serverName: string; // generated when absent
   systemAccount: string; // '$SYS' unless system_account is set
   http?: { host: string; port: number }; // monitoring listener
