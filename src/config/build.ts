@@ -1,7 +1,6 @@
-// From the parsed tree to validated Options: nats-server's processConfigFileLine (the cluster
-// block is src/config/cluster-option.ts)
-// (with its wording and positions), the command-line overrides, setBaselineOptions and
-// validateCluster, all in one step. Differences from nats-server, on purpose:
+// From the parsed tree to validated Options: nats-server's processConfigFileLine (with its
+// wording and positions; the cluster block is src/config/cluster-option.ts), the command-line
+// overrides, setBaselineOptions and validateCluster, all in one step. Differences from nats-server, on purpose:
 //  * a wrong type does not abort the rest of its block: every error is reported;
 //  * start-time checks (compression modes, pool_size/accounts, advertise) run here too,
 //    so `-t` tells whether the daemon would start;
