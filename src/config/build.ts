@@ -15,6 +15,7 @@ import {
 } from './fields.js';
 import { emptyRawCluster, finishCluster, overrideCluster, parseCluster, type RawCluster } from './cluster-option.js';
 import { parseRouteUrl } from './route-url.js';
+import { nsToMs } from './duration.js';
 
 export { formatIssue, type ConfigIssue } from './issues.js';
 export { CLUSTER_PORT_REQUIRED } from './cluster-option.js';
@@ -44,6 +45,8 @@ interface Raw {
   logtime: boolean;
   logfile?: string;
   pidFile?: string;
+  lameDuckDurationNs?: bigint;
+  lameDuckGraceNs?: bigint;
   pingIntervalNs: bigint;
   pingMax: number;
   writeDeadlineNs: bigint;
@@ -104,6 +107,20 @@ function parseTop(root: ConfMap, raw: Raw, sink: IssueSink, clusterFlag: boolean
       case 'pid_file': {
         const s = str(e, sink);
         if (s !== undefined) raw.pidFile = s;
+        break;
+      }
+      case 'lame_duck_duration': {
+        const d = duration('lame_duck_duration', e, sink);
+        if (d === undefined) break;
+        if (d <= 0n) sink.error(e.keyPos, `invalid lame_duck_duration of ${d}, minimum is 30 seconds`);
+        else raw.lameDuckDurationNs = d;
+        break;
+      }
+      case 'lame_duck_grace_period': {
+        const d = duration('lame_duck_grace_period', e, sink);
+        if (d === undefined) break;
+        if (d < 0n) sink.error(e.keyPos, 'invalid lame_duck_grace_period, needs to be positive');
+        else raw.lameDuckGraceNs = d;
         break;
       }
       case 'ping_interval': raw.pingIntervalNs = duration('ping_interval', e, sink) ?? raw.pingIntervalNs; break;
@@ -216,8 +233,12 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
     proxy: { maxPending: raw.maxPending },
   };
   if (configFile !== undefined) options.configFile = configFile;
+  // Not enumerable: for reload only (a generated name is not a change), never shown by -t.
+  if (raw.serverName === undefined) Object.defineProperty(options, 'serverNameDynamic', { value: true, enumerable: false });
   if (raw.logfile !== undefined) options.logging.logfile = raw.logfile;
   if (raw.pidFile !== undefined) options.pidFile = raw.pidFile;
+  if (raw.lameDuckDurationNs !== undefined) options.lameDuckDurationMs = nsToMs(raw.lameDuckDurationNs);
+  if (raw.lameDuckGraceNs !== undefined) options.lameDuckGracePeriodMs = nsToMs(raw.lameDuckGraceNs);
   if (raw.httpPort !== 0) options.http = { host: raw.httpHost === '' ? DEFAULT_HOST : raw.httpHost, port: raw.httpPort };
   return options;
 }
