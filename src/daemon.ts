@@ -90,7 +90,7 @@ export async function runDaemon(options: Options, opts: DaemonOptions = {}): Pro
     routeClosed.unsubscribe(onClosed);
   };
 
-  const metrics = createMetrics(routes, relay);
+  const metrics = createMetrics(routes, relay, () => current);
   let monitor: MonitorServer | undefined;
   try {
     await routes.start();
