@@ -10,6 +10,7 @@ import { loadConfigFile } from './config/load.js';
 import { buildOptions, formatIssue, type ConfigIssue } from './config/build.js';
 import { optionsToJSON } from './config/redact.js';
 import { VERSION } from './version.js';
+import { ProxyError } from './errors.js';
 
 const PROG = 'nats-route-proxy';
 
@@ -76,7 +77,11 @@ const OPTIONS = {
   trace: { type: 'boolean', short: 'V' },
 } satisfies ParseArgsConfig['options'];
 
-class UsageError extends Error {}
+class UsageError extends ProxyError {
+  constructor(message: string) {
+    super('ERR_CLI_USAGE', message);
+  }
+}
 
 type RunDaemon = typeof import('./daemon.js').runDaemon;
 

@@ -112,7 +112,6 @@ export async function runDaemon(options: Options, opts: DaemonOptions = {}): Pro
     metrics.close();
     throw err;
   }
-  logger.info(`Server "${options.serverName}" is ready (route proxy)`);
 
   // STATUS= tells `systemctl status` how many peers are connected; coalesced per turn.
   let statusTimer: NodeJS.Timeout | undefined;
@@ -128,8 +127,6 @@ export async function runDaemon(options: Options, opts: DaemonOptions = {}): Pro
     }, 50);
     statusTimer.unref();
   }
-  void notifier.notify('READY=1', statusLine());
-  notifier.startWatchdog();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -249,6 +246,10 @@ export async function runDaemon(options: Options, opts: DaemonOptions = {}): Pro
     process.on('uncaughtException', fatal('Unexpected error (uncaught exception), exiting'));
     process.on('unhandledRejection', fatal('Unexpected error (unhandled promise rejection), exiting'));
   }
+  // Ready only once every handler is in place (a signal right after READY=1 is handled).
+  logger.info(`Server "${options.serverName}" is ready (route proxy)`);
+  void notifier.notify('READY=1', statusLine());
+  notifier.startWatchdog();
   return {
     routes, relay, logger, monitor, close, reload, lameDuck, reopenLog,
     options: () => current,

@@ -169,3 +169,17 @@ t.test('SIGUSR2: lame duck stops accepting, waits the grace period, exits 0', as
   await peerClosed;
   t.pass('existing routes were closed at the end');
 });
+
+t.test('an uncaught error is logged with its stack and exits 1 (systemd restarts it)', async (t) => {
+  // Preloaded into the daemon's process: an error nobody catches, thrown when we say so.
+  const boom = `data:text/javascript,process.on('SIGWINCH', () => setTimeout(() => { throw new Error('boom from a timer'); }))`;
+  const d = startDaemonProcess(t, ['-c', conf()], {}, ['--import', boom]);
+  await d.ports();
+  d.child.kill('SIGWINCH');
+  const exit = await d.exited;
+  t.same(exit, { code: 1, signal: null }, d.stderr());
+  t.ok(d.lines().some((l) => /is ready/.test(l.msg ?? '')), 'it had started');
+  const fatal = d.lines().find((l) => l.level === 'fatal');
+  t.match(fatal?.msg, /^Unexpected error \(uncaught exception\), exiting: boom from a timer$/);
+  t.match((fatal?.err as { stack?: string })?.stack, /boom from a timer/, 'with the stack');
+});
