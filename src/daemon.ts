@@ -275,6 +275,11 @@ async function applyChanges(
   const kinds = new Set(changes.map((ch) => ch.kind));
   const cur = current.cluster;
   const nc = next.cluster;
+  // First, as the only step that can fail (bad certificate files): a failure changes nothing.
+  if (kinds.has('tls')) {
+    (routes as unknown as { reloadTls(o: typeof nc.tls): void }).reloadTls(nc.tls);
+    cur.tls = nc.tls;
+  }
   if (kinds.has('logging')) {
     current.logging.debug = next.logging.debug;
     current.logging.trace = next.logging.trace;
@@ -296,10 +301,6 @@ async function applyChanges(
     cur.accounts = nc.accounts;
   }
   if (kinds.has('proxy')) routes.updateProxyBounds(next.proxy);
-  if (kinds.has('tls')) {
-    cur.tls = nc.tls;
-    await (routes as unknown as { reloadTls(): Promise<void> | void }).reloadTls();
-  }
   if (kinds.has('authorization')) {
     cur.permissions = nc.permissions;
     cur.authTimeoutMs = nc.authTimeoutMs;

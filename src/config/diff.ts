@@ -69,7 +69,10 @@ export function diffOptions(old: Options, next: Options, opts: { tlsReloadable?:
   if (!same(oc.permissions, nc.permissions)) live('cluster.permissions', 'authorization');
   if (!same(oc.routes.map(routeKey), nc.routes.map(routeKey))) live('cluster.routes', 'routes');
   if (!same(oc.tls, nc.tls)) {
-    if (opts.tlsReloadable) live('cluster.tls', 'tls');
+    // Certificates reload live; turning TLS on or off changes what every route speaks first.
+    if ((oc.tls === undefined) !== (nc.tls === undefined)) {
+      refuse('cluster.tls', oc.tls ? 'set' : undefined, nc.tls ? 'set' : undefined);
+    } else if (opts.tlsReloadable) live('cluster.tls', 'tls');
     else refuse('cluster.tls', oc.tls ? 'set' : undefined, nc.tls ? 'set' : undefined, 'config reload not supported until route TLS exists');
   }
   if (!same(oc.compression, nc.compression)) live('cluster.compression', 'compression');

@@ -64,6 +64,8 @@ function activity(conn: RouteConnection): number {
   return a.at;
 }
 
+const MAX_TRACKED_IDS = 10_000;
+
 /** Registrations per server id since start (the first is not a reconnect). */
 const registrations = new Map<string, number>();
 
@@ -71,6 +73,8 @@ const registrations = new Map<string, number>();
 export function noteRegistration(peer: RoutePeer, conn: RouteConnection): void {
   activity(conn);
   registrations.set(peer.id, (registrations.get(peer.id) ?? 0) + 1);
+  // Server ids change with every restart: keep the most recent ones only.
+  if (registrations.size > MAX_TRACKED_IDS) registrations.delete(registrations.keys().next().value as string);
 }
 
 export function reconnectsOf(serverId: string): number {

@@ -42,8 +42,11 @@ t.test('refused changes refuse the whole reload, with reasons', async (t) => {
   ]);
   const withTls = opts(BASE);
   withTls.cluster.tls = { certFile: 'a', keyFile: 'b', verify: true, verifyAndMap: false, verifyCertAndCheckKnownUrls: false, insecure: false, timeoutMs: 2000 };
-  t.equal(diffOptions(opts(BASE), withTls).applicable, false, 'TLS refused while the route layer cannot reload it');
-  t.equal(diffOptions(opts(BASE), withTls, { tlsReloadable: true }).applicable, true, 'live once it can');
+  t.equal(diffOptions(opts(BASE), withTls, { tlsReloadable: true }).applicable, false, 'turning TLS on needs a restart');
+  const otherCert = opts(BASE);
+  otherCert.cluster.tls = { ...withTls.cluster.tls!, certFile: 'c' };
+  t.equal(diffOptions(withTls, otherCert).applicable, false, 'new certificates refused while the route layer cannot reload them');
+  t.equal(diffOptions(withTls, otherCert, { tlsReloadable: true }).applicable, true, 'live once it can');
   t.equal(diffOptions(opts(BASE), opts(`server_name: q\n${BASE.slice('server_name: p\n'.length)}`)).applicable, false, 'server_name');
   t.equal(diffOptions(opts(BASE), opts(`http: 8222\n${BASE}`)).applicable, false, 'http');
 });
