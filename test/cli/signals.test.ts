@@ -154,8 +154,9 @@ t.test('a second SIGTERM during a slow stop exits at once, not by signal', async
 });
 
 t.test('SIGUSR2: lame duck stops accepting, waits the grace period, exits 0', async (t) => {
-  const d = startDaemonProcess(t, ['-c', conf('lame_duck_grace_period: "1s"\n')]);
-  const { route } = await d.ports();
+  const d = startDaemonProcess(t, ['-c', conf('lame_duck_grace_period: "2s"\nhttp: "127.0.0.1:-1"\n')]);
+  const { route, http } = await d.ports();
+  t.equal((await fetch(`http://127.0.0.1:${http}/healthz`)).status, 200);
   const peer = await routeConnect(route);
   peer.resume();
   const peerClosed = new Promise((r) => peer.once('close', r));
@@ -164,6 +165,9 @@ t.test('SIGUSR2: lame duck stops accepting, waits the grace period, exits 0', as
   await waitFor(async () => {
     try { (await routeConnect(route)).destroy(); return false; } catch { return true; }
   }, { what: 'listener closed in lame duck mode' });
+  const h = await fetch(`http://127.0.0.1:${http}/healthz`);
+  t.equal(h.status, 503, 'not ready in lame duck mode (load balancers move away)');
+  t.same(await h.json(), { status: 'unavailable', error: 'lame duck mode' });
   t.equal(d.child.exitCode, null, 'still running during the grace period');
   t.same(await d.exited, { code: 0, signal: null });
   await peerClosed;
