@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The command line: check a configuration (-t) or start the daemon. Every failure is one
 // line `nats-route-proxy: <reason>` on stderr and exit code 1, never a stack trace.
+import './early-signals.js'; // first: SIGUSR1 must never open the inspector, even during startup
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { CliOverrides, Options } from './config/options.js';
+import type { CliOverrides } from './config/options.js';
 import type { ConfMap } from './config/tree.js';
 import { loadConfigFile } from './config/load.js';
 import { buildOptions, formatIssue, type ConfigIssue } from './config/build.js';
 import { optionsToJSON } from './config/redact.js';
 import { VERSION } from './version.js';
+import { ProxyError } from './errors.js';
 
 const PROG = 'nats-route-proxy';
 
@@ -20,6 +23,13 @@ Options:
   -c, --config <file>           Configuration file
   -t                            Test the configuration and exit (prints the
                                 resolved options as JSON, passwords redacted)
+  -s, --signal <sig>[=<pid>]    Send a signal to a running daemon and exit:
+                                reload (SIGHUP), reopen (SIGUSR1, logfile),
+                                ldm (SIGUSR2, lame duck), quit (SIGINT),
+                                term (SIGTERM), stop (SIGKILL); <pid> is a
+                                PID or a pid file (default: pid_file of -c)
+  -P, --pid <file>              File to store the process ID (pid_file)
+  -l, --log <file>              File to redirect log output (logfile)
   -h, --help                    Show this help
   -v, --version                 Show the version
 
@@ -48,6 +58,9 @@ const OPTIONS = {
   config: { type: 'string', short: 'c' },
   test: { type: 'boolean', short: 't' },
   help: { type: 'boolean', short: 'h' },
+  signal: { type: 'string', short: 's' },
+  pid: { type: 'string', short: 'P' },
+  log: { type: 'string', short: 'l' },
   version: { type: 'boolean', short: 'v' },
   cluster: { type: 'string' },
   cluster_listen: { type: 'string' },
@@ -64,9 +77,18 @@ const OPTIONS = {
   trace: { type: 'boolean', short: 'V' },
 } satisfies ParseArgsConfig['options'];
 
-class UsageError extends Error {}
+class UsageError extends ProxyError {
+  constructor(message: string) {
+    super('ERR_CLI_USAGE', message);
+  }
+}
 
-type RunDaemon = (options: Options, opts: { handleSignals?: boolean }) => Promise<{ close(): Promise<void> }>;
+type RunDaemon = typeof import('./daemon.js').runDaemon;
+
+// nats-server's --signal commands (server/signal.go ProcessSignal), same signals.
+const SIGNALS: Record<string, NodeJS.Signals> = {
+  reload: 'SIGHUP', reopen: 'SIGUSR1', ldm: 'SIGUSR2', quit: 'SIGINT', term: 'SIGTERM', stop: 'SIGKILL',
+};
 
 /** Go's flag package accepts `-cluster`; node's parseArgs needs `--cluster`. */
 function normalizeArgs(argv: string[]): string[] {
@@ -134,14 +156,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const overrides = toOverrides(flags);
   const configFile = flags.config;
+  if (flags.signal !== undefined) return sendSignal(flags.signal, configFile, overrides);
   if (flags.test && configFile === undefined) {
     throw new UsageError('must specify [-c, --config] option to check configuration file syntax');
   }
   // Like nats-server, no file means defaults plus flags (`--cluster nats://0.0.0.0:6222` alone works).
-  const root: ConfMap = configFile !== undefined
-    ? loadConfigFile(configFile)
-    : { type: 'map', entries: new Map(), pos: { file: '', line: 1, column: 1 } };
-  const built = buildOptions(root, overrides, configFile !== undefined ? { configFile } : {});
+  const load = () => {
+    const root: ConfMap = configFile !== undefined
+      ? loadConfigFile(configFile)
+      : { type: 'map', entries: new Map(), pos: { file: '', line: 1, column: 1 } };
+    const b = buildOptions(root, overrides, configFile !== undefined ? { configFile } : {});
+    if (b.options && flags.pid !== undefined) b.options.pidFile = flags.pid;
+    if (b.options && flags.log !== undefined) b.options.logging.logfile = flags.log;
+    return b;
+  };
+  const built = load();
   printIssues(built.warnings);
   printIssues(built.errors);
 
@@ -156,7 +185,46 @@ async function main(argv: string[]): Promise<number> {
 
   const spec = './daemon.js'; // resolved at run time: the daemon is loaded only to start
   const { runDaemon } = (await import(spec)) as { runDaemon: RunDaemon };
-  await runDaemon(built.options, { handleSignals: true });
+  // A reload reads the same file with the same flags; it never throws (an invalid file changes nothing).
+  const source = () => {
+    try {
+      const b = load();
+      return { options: b.options, errors: b.errors.map((i) => (i.pos ? formatIssue(i) : i.message)) };
+    } catch (err) {
+      return { options: undefined, errors: [(err as Error).message.split('\n').filter((l) => l !== '').join('; ')] };
+    }
+  };
+  await runDaemon(built.options, { handleSignals: true, source });
+  return 0;
+}
+
+/** `--signal reload[=PID|PIDFILE]`: like nats-server, one signal to one running daemon. */
+function sendSignal(spec: string, configFile: string | undefined, overrides: CliOverrides): number {
+  const eq = spec.indexOf('=');
+  const name = (eq < 0 ? spec : spec.slice(0, eq)).toLowerCase();
+  const sig = SIGNALS[name];
+  if (!sig) throw new UsageError(`unknown signal "${name}" (use one of ${Object.keys(SIGNALS).join(', ')})`);
+  let target = eq < 0 ? '' : spec.slice(eq + 1);
+  if (target === '') {
+    const pidFile = configFile !== undefined ? buildOptions(loadConfigFile(configFile), overrides, { configFile }).options?.pidFile : undefined;
+    if (!pidFile) throw new UsageError(`no PID: use --signal ${name}=<pid|pidfile>, or -c with a pid_file`);
+    target = pidFile;
+  }
+  let pidText = target;
+  if (!/^[0-9]+$/.test(target)) {
+    try {
+      pidText = readFileSync(target, 'utf8').trim();
+    } catch (err) {
+      throw new Error(`could not read pid file ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const pid = Number(pidText);
+  if (!/^[0-9]+$/.test(pidText) || !Number.isSafeInteger(pid) || pid <= 0) throw new Error(`invalid PID "${pidText.slice(0, 40)}"`);
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    throw new Error(`could not send ${sig} to ${pid}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   return 0;
 }
 

@@ -91,7 +91,14 @@ export interface LoggingOptions {
 
 export interface Options {
   configFile?: string;
+  /** pid_file: the daemon writes its PID here (for --signal). */
+  pidFile?: string;
   serverName: string; // generated when absent
+  serverNameDynamic?: boolean; // true when generated
+  /** SIGUSR2: how long lame duck mode lasts before the shutdown (nats-server lame_duck_duration, 2m). */
+  lameDuckDurationMs?: number;
+  /** SIGUSR2: how long to wait before lame duck mode starts closing (nats-server lame_duck_grace_period, 10s). */
+  lameDuckGracePeriodMs?: number;
   systemAccount: string; // '$SYS' unless system_account is set
   http?: { host: string; port: number }; // monitoring listener
   logging: LoggingOptions;

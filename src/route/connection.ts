@@ -111,7 +111,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private connectSeen = false;
   private infoSent = false;
   /** Protocol tracing (trace level) is decided once: the hot path only tests a boolean. */
-  private readonly tracing: boolean;
+  private tracing: boolean;
   /** Bytes that arrived while CONNECT was being checked (bcrypt is asynchronous). */
   private held: Buffer[] | undefined;
 
@@ -150,6 +150,11 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   /** nats-server's trace form: `rid:N - <<- [RS+ $G foo]`; CONNECT passwords never reach the log. */
   private trace(dir: '<<-' | '->>', line: string): void {
     this.log.trace(`${this.label} - ${dir} [${line}]`);
+  }
+
+  /** After a reload changed the log level (ops). */
+  refreshTracing(): void {
+    this.tracing = this.log.isLevelEnabled('trace');
   }
 
   get label(): string {

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { encodeGossipInfo } from '../protocol/encode.js';
 import type { RoutedMsg } from '../protocol/msg.js';
 import type { Interest, RouteConnect, RouteInfo } from '../protocol/types.js';
-import { MAX_AUTH_CHECKS, prepareRouteCredentials, verifyRouteCredentials } from './auth.js';
+import { checkRouteCredentials, MAX_AUTH_CHECKS, prepareRouteCredentials, verifyRouteCredentials } from './auth.js';
 import { RouteConnection, type ConnectionOwner, type RegisterVerdict } from './connection.js';
 import { RouteDialer } from './dialer.js';
 import { RouteListener } from './listener.js';
@@ -19,6 +19,7 @@ import { CLUSTER_TLS_INSECURE_WARNING, RouteTls } from './tls.js';
 import { Refusals } from './refusals.js';
 import { InterestLimits } from './interest-limits.js';
 import { connectionCap, readFdLimit } from './fd-limit.js';
+import { routeClosed, routeRegistered } from './events.js';
 
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
@@ -391,6 +392,7 @@ export class RouteManager implements ConnectionOwner {
     this.log.info(`${conn.label} - Route connection registered: ${dir} ${kind} "${peer.name}" (${id})`);
     this.gossipNewPeer(peer, conn);
     this.observer?.peerRegistered(peer);
+    if (routeRegistered.hasSubscribers) routeRegistered.publish({ peer, conn });
     return { ok: true };
   }
 
@@ -426,10 +428,11 @@ export class RouteManager implements ConnectionOwner {
     if (peer) this.observer?.message(peer, conn, msg);
   }
 
-  closed(conn: RouteConnection, _reason: string): void {
+  closed(conn: RouteConnection, reason: string): void {
     this.connections.delete(conn);
     const peer = conn.peer;
     const dialer = this.dialerOf.get(conn);
+    if (routeClosed.hasSubscribers) routeClosed.publish({ conn, reason, peer });
     if (peer && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
       this.observer?.peerRemoved(peer);
@@ -577,6 +580,101 @@ export class RouteManager implements ConnectionOwner {
     return [...this.dialers.values()].map((d) => ({ url: d.url.display, explicit: d.explicit, attempt: d.attempt, connected: d.busy }));
   }
 
+  // ── reload and health (ops; new methods, the ones above keep their shape) ───────────
+
+  /** Each explicit route and whether a registered connection serves it (directly or as the kept duplicate). */
+  configuredRoutes(): Array<{ url: string; registered: boolean }> {
+    const serving = new Set<RouteDialer>();
+    for (const conn of this.connections) {
+      const d = this.dialerOf.get(conn);
+      if (d && conn.state === 'registered') serving.add(d);
+    }
+    for (const list of this.attached.values()) for (const d of list) serving.add(d);
+    return this.options.cluster.routes.map((r) => {
+      const d = this.dialers.get(dialerKey(r));
+      return { url: r.display, registered: d !== undefined && serving.has(d) };
+    });
+  }
+
+  /**
+   * Reload: the explicit route list becomes `routes`. New ones are dialed; removed ones stop
+   * redialing and their connections close ("Route Removed", as nats-server); the others are untouched.
+   */
+  updateRoutes(routes: RouteUrl[]): { added: string[]; removed: string[] } {
+    const next = new Map(routes.map((r) => [dialerKey(r), r]));
+    const before = new Map(this.options.cluster.routes.map((r) => [dialerKey(r), r]));
+    const added: string[] = [];
+    const removed: string[] = [];
+    this.options.cluster.routes = routes;
+    for (const [key, r] of before) {
+      if (next.has(key) && sameCredentials(next.get(key)!, r)) continue;
+      removed.push(r.display);
+      const d = this.dialers.get(key);
+      if (!d) continue;
+      d.stop();
+      this.dialers.delete(key);
+      for (const [id, list] of this.attached) {
+        const rest = list.filter((x) => x !== d);
+        if (rest.length > 0) this.attached.set(id, rest); else this.attached.delete(id);
+      }
+      for (const conn of this.connections) if (this.dialerOf.get(conn) === d) conn.close('Route Removed', undefined);
+    }
+    if (!this.closing) {
+      for (const [key, r] of next) {
+        if (before.has(key) && sameCredentials(before.get(key)!, r)) continue;
+        added.push(r.display);
+        const d = this.dialers.get(key);
+        if (d && !d.explicit) { d.stop(); this.dialers.delete(key); } // a gossiped dialer yields to the configured one
+        this.solicit(r, true);
+      }
+    }
+    return { added, removed };
+  }
+
+  /**
+   * Reload: new cluster authorization (and permissions). Accepted routes whose CONNECT no longer
+   * passes are closed; solicited ones keep the credentials of their URL. Resolves with how many closed.
+   */
+  async updateAuthorization(authorization: Options['cluster']['authorization']): Promise<number> {
+    this.options.cluster.authorization = authorization;
+    let closed = 0;
+    for (const conn of [...this.connections]) {
+      if (conn.solicited || conn.state !== 'registered') continue;
+      const ok = await checkRouteCredentials(authorization, conn.remoteConnect?.user, conn.remoteConnect?.pass);
+      if (!ok && conn.state === 'registered') {
+        this.log.error(`${conn.label} - Authorization Error (after reload)`);
+        conn.close('Authentication Failure', 'Authorization Violation');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** Reload: bounds for connections made from now on (existing ones keep the bound they started with). */
+  updateProxyBounds(proxy: Options['proxy']): void {
+    this.options.proxy.maxPending = proxy.maxPending;
+  }
+
+  /** Reload: the logger's level changed; connections re-read whether they trace. */
+  refreshLogLevel(): void {
+    for (const conn of this.connections) conn.refreshTracing();
+  }
+
+  /** Lame duck: no new route connections are accepted (existing ones stay). */
+  stopAccepting(): void {
+    void this.listener.close();
+  }
+
+  /** Registered and handshaking connections (the monitor's adapter reads them). */
+  allConnections(): RouteConnection[] {
+    return [...this.connections];
+  }
+
+  /** Whether the dialer that made `conn` is a configured (explicit) route. */
+  isConfigured(conn: RouteConnection): boolean {
+    return this.dialerOf.get(conn)?.explicit === true;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     for (const d of this.dialers.values()) d.stop();
@@ -601,6 +699,10 @@ export class RouteManager implements ConnectionOwner {
     await this.listener.close();
     this.tls?.close();
   }
+}
+
+function sameCredentials(a: RouteUrl, b: RouteUrl): boolean {
+  return a.user === b.user && a.password === b.password;
 }
 
 /** One dialer per address, configured or gossiped. */

@@ -12,7 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../config')
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
-    if (statSync(p).isDirectory()) return files(p);
+    if (statSync(p).isDirectory()) return n === 'grafana' ? [] : files(p); // dashboards, not configs
     return /\.(conf|ya?ml|json)$/.test(n) && !/-server\.conf$/.test(n) ? [p] : [];
   });
 }

@@ -1,0 +1,184 @@
+// The ONE place the monitor reads route-layer internals (peers, connections, their stats,
+// RTT and pending bytes). Everything else in src/monitor/ works on the plain records below,
+// so a renamed field in the route layer is adapted here and nowhere else.
+import type { Options } from '../config/options.js';
+import type { RouteManager } from '../route/manager.js';
+import type { RouteConnection } from '../route/connection.js';
+import type { RoutePeer } from '../route/peer.js';
+import type { Relay } from '../relay/relay.js';
+
+/** One route connection as the monitor sees it (nats-server's Routez entry plus our extras). */
+export interface ConnectionRecord {
+  rid: number;
+  remoteId: string;
+  remoteName: string;
+  solicited: boolean;
+  configured: boolean;
+  ip: string;
+  port: number;
+  startMs: number;
+  lastActivityMs: number;
+  /** Undefined until the first PONG. */
+  rttMs: number | undefined;
+  pendingBytes: number;
+  msgsIn: number;
+  msgsOut: number;
+  /** What the protocol carried (compression would make the wire differ). */
+  bytesIn: number;
+  bytesOut: number;
+  /** What crossed the socket. */
+  wireBytesIn: number;
+  wireBytesOut: number;
+  subscriptions: number;
+  subjects: () => string[];
+  account: string | undefined;
+  compression: string;
+  // Proxy-only extras.
+  kind: 'server' | 'proxy';
+  site: string;
+  poolIndex: number;
+  pausedMs: number;
+  slowConsumers: number;
+  msgsDropped: number;
+  bytesDropped: number;
+  msgsOversize: number;
+  reconnects: number;
+}
+
+export interface Totals {
+  msgsIn: number; msgsOut: number; bytesIn: number; bytesOut: number; slowConsumers: number;
+}
+
+// Last inbound activity per connection: the connection keeps none, so the adapter notes it
+// (one listener per connection, called per chunk, not per message). TODO(lead): conn.lastActivityAt.
+const lastActivity = new WeakMap<object, { at: number }>();
+
+function activity(conn: RouteConnection): number {
+  let a = lastActivity.get(conn);
+  if (!a) {
+    const rec = { at: conn.createdAt };
+    a = rec;
+    lastActivity.set(conn, rec);
+    conn.socket.on('data', () => { rec.at = Date.now(); });
+  }
+  return a.at;
+}
+
+const MAX_TRACKED_IDS = 10_000;
+
+/** Registrations per server id since start (the first is not a reconnect). */
+const registrations = new Map<string, number>();
+
+/** Called on each registration event: starts the activity notes and counts reconnects. */
+export function noteRegistration(peer: RoutePeer, conn: RouteConnection): void {
+  activity(conn);
+  registrations.set(peer.id, (registrations.get(peer.id) ?? 0) + 1);
+  // Server ids change with every restart: keep the most recent ones only.
+  if (registrations.size > MAX_TRACKED_IDS) registrations.delete(registrations.keys().next().value as string);
+}
+
+export function reconnectsOf(serverId: string): number {
+  return Math.max(0, (registrations.get(serverId) ?? 0) - 1);
+}
+
+/** The connections of a peer: one today (no pool); pooled and pinned ones will be listed here. */
+function peerConnections(peer: RoutePeer): RouteConnection[] {
+  return [peer.main];
+}
+
+function record(routes: RouteManager, peer: RoutePeer, conn: RouteConnection, poolIndex: number): ConnectionRecord {
+  const socket = conn.socket as typeof conn.socket & { bytesRead?: number; bytesWritten?: number };
+  const info = peer.info;
+  const ext = (info as { nrp?: { site?: unknown } }).nrp;
+  return {
+    rid: conn.rid,
+    remoteId: peer.id,
+    remoteName: info.server_name ?? '',
+    solicited: conn.solicited,
+    configured: routes.isConfigured(conn),
+    ip: conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+    port: conn.socket.remotePort ?? 0,
+    startMs: conn.createdAt,
+    lastActivityMs: activity(conn),
+    rttMs: conn.rttMs,
+    pendingBytes: conn.out.pending,
+    msgsIn: conn.stats.msgsIn,
+    msgsOut: conn.stats.msgsOut,
+    bytesIn: conn.stats.bytesIn,
+    bytesOut: conn.stats.bytesOut,
+    wireBytesIn: socket.bytesRead ?? conn.stats.bytesIn,
+    wireBytesOut: socket.bytesWritten ?? conn.stats.bytesOut,
+    subscriptions: peer.interest.size,
+    subjects: () => [...peer.interest.entries()].map((e) => e.subject),
+    account: undefined, // no pinned-account connections yet
+    compression: 'off', // TODO(s2): the negotiated mode
+    kind: peer.kind,
+    site: ext && typeof ext.site === 'string' ? ext.site : '',
+    poolIndex,
+    pausedMs: Math.round(conn.stats.pausedMs),
+    slowConsumers: conn.flow.stats.slowConsumers,
+    msgsDropped: conn.stats.msgsDropped,
+    bytesDropped: conn.stats.bytesDropped,
+    msgsOversize: conn.stats.msgsOversize,
+    reconnects: reconnectsOf(peer.id),
+  };
+}
+
+/** Every registered route connection, one record each (as nats-server lists pooled connections). */
+export function collectConnections(routes: RouteManager): ConnectionRecord[] {
+  const out: ConnectionRecord[] = [];
+  for (const peer of routes.getPeers()) {
+    peerConnections(peer).forEach((conn, i) => {
+      if (conn.state === 'registered') out.push(record(routes, peer, conn, i));
+    });
+  }
+  return out;
+}
+
+export function totals(conns: readonly ConnectionRecord[]): Totals {
+  const t: Totals = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0, slowConsumers: 0 };
+  for (const c of conns) {
+    t.msgsIn += c.msgsIn; t.msgsOut += c.msgsOut; t.bytesIn += c.bytesIn; t.bytesOut += c.bytesOut;
+    t.slowConsumers += c.slowConsumers;
+  }
+  return t;
+}
+
+export interface Identity {
+  serverId: string; serverName: string; clusterName: string; listenHost: string; listenPort: number;
+  advertise: string | undefined; routeUrls: string[]; poolSize: number;
+}
+
+export function identity(routes: RouteManager, options: Options): Identity {
+  return {
+    serverId: routes.serverId,
+    serverName: routes.identity.serverName,
+    clusterName: routes.identity.clusterName,
+    listenHost: options.cluster.host,
+    listenPort: routes.listenPort,
+    advertise: options.cluster.advertise,
+    poolSize: -1, // we run no-pool routes today (local-info.ts); TODO(lead) with pooling
+    // nats-server lists the configured route URLs as host:port (no scheme, no credentials).
+    routeUrls: options.cluster.routes.map((r) => (r.host.includes(':') ? `[${r.host}]:${r.port}` : `${r.host}:${r.port}`)),
+  };
+}
+
+/** Readiness: the listener is bound and every configured route (servers and proxy peers) is registered. */
+export function readiness(routes: RouteManager): { ready: boolean; problems: string[] } {
+  const problems: string[] = [];
+  if (routes.listenPort === 0) problems.push('route listener is not bound');
+  for (const r of routes.configuredRoutes()) if (!r.registered) problems.push(`route ${r.url} is not connected`);
+  return { ready: problems.length === 0, problems };
+}
+
+export function relayStats(relay: Relay): Relay['stats'] {
+  return relay.stats;
+}
+
+/** Peers connected by kind, for STATUS= lines and logs. */
+export function peerCounts(routes: RouteManager): { servers: number; proxies: number } {
+  let servers = 0;
+  let proxies = 0;
+  for (const p of routes.getPeers()) if (p.kind === 'proxy') proxies++; else servers++;
+  return { servers, proxies };
+}
