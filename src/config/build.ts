@@ -40,6 +40,8 @@ const DEFAULT_MAX_PENDING = 64 * 1024 * 1024; // nats-server's MAX_PENDING_SIZE
 const DEFAULT_HIGH_WATER = 4 * 1024 * 1024;
 const DEFAULT_LOW_WATER = 1024 * 1024;
 const DEFAULT_STALL_MS = 1000;
+/** Process-wide memory budget: eight connections at the default max_pending. */
+const DEFAULT_MAX_MEMORY = 512 * 1024 * 1024;
 /** Outbound slab size: one writev moves up to several of these. */
 const SLAB_SIZE = 256 * 1024;
 
@@ -65,6 +67,7 @@ interface Raw {
   highWater: number;
   lowWater: number;
   stallNs: bigint;
+  maxMemory: number;
   limits: ProxyLimits;
   cluster: RawCluster;
 }
@@ -77,6 +80,7 @@ function emptyRaw(): Raw {
     highWater: DEFAULT_HIGH_WATER,
     lowWater: DEFAULT_LOW_WATER,
     stallNs: BigInt(DEFAULT_STALL_MS) * 1_000_000n,
+    maxMemory: DEFAULT_MAX_MEMORY,
     limits: { ...DEFAULT_PROXY_LIMITS },
     cluster: emptyRawCluster(),
   };
@@ -187,6 +191,13 @@ function parseProxy(entry: ConfEntry, raw: Raw, sink: IssueSink): void {
         else raw.lowWater = n;
         break;
       }
+      case 'max_memory': {
+        const n = int(e, sink);
+        if (n === undefined) break;
+        if (n < 0) sink.error(e.keyPos, `max_memory must not be negative, got ${n}`);
+        else raw.maxMemory = n;
+        break;
+      }
       case 'stall_timeout': {
         const d = duration('stall_timeout', e, sink);
         if (d === undefined) break;
@@ -270,6 +281,7 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
       lowWater: Math.min(raw.lowWater, Math.floor(Math.min(raw.highWater, raw.maxPending) / 2)),
       stallMs: Number(raw.stallNs / 1_000_000n),
       slabSize: SLAB_SIZE,
+      maxMemory: raw.maxMemory,
       ...raw.limits,
     },
   };

@@ -80,6 +80,8 @@ export interface ProxyOptions extends ProxyLimits {
   stallMs: number;
   /** Outbound slab size (not configurable). */
   slabSize: number;
+  /** Process-wide cap on what connections hold (large inbound payloads, outbound queues); 0 = none. */
+  maxMemory: number;
 }
 
 export interface LoggingOptions {

@@ -20,6 +20,13 @@ export interface RouteParserOptions {
    * buffered and reported with onOversize. Unlimited by default (nats-server sets no limit).
    */
   maxPayload?: number;
+  /**
+   * Asked before a large payload that straddles chunks is given a buffer of its own (a
+   * process-wide memory budget): false skips that message unbuffered, like one over maxPayload.
+   */
+  reserve?: (bytes: number) => boolean;
+  /** Gives back what `reserve` granted, once the message was handed out. */
+  release?: (bytes: number) => void;
 }
 
 export const DEFAULT_MAX_CONTROL_LINE = 65536;
@@ -121,6 +128,10 @@ export class RouteParser {
   private readonly handler: RouteParserHandler;
   private readonly maxControlLine: number;
   private readonly maxPayload: number;
+  private readonly reserve: ((bytes: number) => boolean) | undefined;
+  private readonly release: ((bytes: number) => void) | undefined;
+  /** Bytes granted by `reserve` for the payload being assembled. */
+  private reserved = 0;
   private dead = false;
   private stopRequested = false;
   private remainder: Buffer | undefined = undefined;
@@ -165,6 +176,8 @@ export class RouteParser {
     this.handler = handler;
     this.maxControlLine = opts?.maxControlLine ?? DEFAULT_MAX_CONTROL_LINE;
     this.maxPayload = opts?.maxPayload ?? Infinity;
+    this.reserve = opts?.reserve;
+    this.release = opts?.release;
   }
 
   /** Ask parse() to return right after the frame being handled (call it from a handler callback). */
@@ -187,6 +200,7 @@ export class RouteParser {
     this.dead = true;
     this.linePieces = undefined;
     this.payloadBuf = undefined;
+    this.giveBack();
     this.need = 0;
     this.remainder = undefined;
   }
@@ -292,6 +306,14 @@ export class RouteParser {
         return pos + take;
       }
     }
+    if (!this.skipPayload && this.payloadBuf === undefined && this.size > REUSED_PAYLOAD_MAX && this.reserve !== undefined) {
+      if (this.reserve(this.size)) {
+        this.reserved = this.size;
+      } else {
+        this.skipPayload = true;
+        this.handler.onOversize?.(VERB_NAMES_LOCAL[this.msg.verb]!, this.size, 'memory budget');
+      }
+    }
     if (!this.skipPayload) {
       // Only the payload bytes are kept; the trailing CRLF was checked above.
       const keep = Math.min(take, this.size - Math.min(this.have, this.size));
@@ -309,10 +331,22 @@ export class RouteParser {
       } else {
         const buf = this.payloadBuf ?? this.payloadTarget(this.size);
         this.payloadBuf = undefined;
-        this.finishPayload(buf, 0, buf !== this.reusedPayload);
+        try {
+          this.finishPayload(buf, 0, buf !== this.reusedPayload);
+        } finally {
+          this.giveBack();
+        }
       }
     }
     return pos + take;
+  }
+
+  /** Returns a reservation (the message was handed out, or abandoned). */
+  private giveBack(): void {
+    if (this.reserved === 0) return;
+    const n = this.reserved;
+    this.reserved = 0;
+    this.release?.(n);
   }
 
   /** The buffer a straddling payload is copied into: reused when small, its own when large. */
@@ -1015,6 +1049,7 @@ export class RouteParser {
     this.dead = true;
     this.linePieces = undefined;
     this.payloadBuf = undefined;
+    this.giveBack();
     this.need = 0;
     this.remainder = undefined;
     this.handler.onViolation(errText === undefined ? { reason } : { errText, reason });

@@ -101,5 +101,5 @@ export interface RouteParserHandler {
   onMessage(msg: RoutedMsg): void;
   onViolation(v: ProtocolViolation): void; // parsing stops; the connection closes
   /** A routed message larger than the parser's maxPayload was skipped (the connection goes on). */
-  onOversize?(verb: 'RMSG' | 'HMSG' | 'LMSG', size: number): void;
+  onOversize?(verb: 'RMSG' | 'HMSG' | 'LMSG', size: number, why?: 'memory budget'): void;
 }

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import { FlowControl, type Pausable } from './flow.js';
 import { Keepalive } from './keepalive.js';
 import { writeChanged, writeUnchanged } from './msg-writer.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { Outbound } from './outbound.js';
 import type { RoutePeer } from './peer.js';
 
@@ -52,6 +53,8 @@ export interface ConnectionSettings {
   /** Bytes queued for a slow consumer before its messages are dropped; also the largest inbound message. */
   maxPending: number;
   flow: FlowSettings;
+  /** Process-wide: large inbound payloads and outbound queues are accounted here. */
+  budget?: MemoryBudget;
 }
 
 /** Flow-control marks (proxy {} options) and the write deadline (cluster options). */
@@ -127,9 +130,14 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.tracing = log.isLevelEnabled('trace');
     // A message larger than max_pending could never be queued for any peer: it is skipped
     // without being buffered, so a peer cannot make us hold up to 1 GB per connection.
-    this.parser = new RouteParser(this, { maxPayload: settings.maxPending });
+    const budget = settings.budget;
+    this.parser = new RouteParser(this, {
+      maxPayload: settings.maxPending,
+      reserve: budget ? (n) => budget.reserve(n) : undefined,
+      release: budget ? (n) => budget.add(-n) : undefined,
+    });
     const f = settings.flow;
-    this.out = new Outbound(socket, f, {
+    this.out = new Outbound(socket, { ...f, budget }, {
       congested: () => this.flow.congested(),
       drained: () => this.flow.drained(),
       writeDeadline: (progress) => this.writeDeadlineExceeded(progress),
@@ -374,8 +382,13 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.owner.message(this, msg);
   }
 
-  onOversize(verb: string, size: number): void {
+  onOversize(verb: string, size: number, why?: 'memory budget'): void {
     this.stats.msgsOversize++;
+    if (why === 'memory budget') {
+      const b = this.settings.budget!;
+      this.log.warn(`${this.label} - ${verb} of ${size} bytes dropped: the process memory budget (max_memory ${b.limit}) is spent (${b.used} bytes held)`);
+      return;
+    }
     this.log.warn(`${this.label} - ${verb} of ${size} bytes dropped: larger than max_pending (${this.settings.maxPending})`);
   }
 
@@ -396,7 +409,8 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     if (this.state !== 'registered') return false;
     const out = this.out;
     if (out.congested) {
-      if (this.flow.slow && out.pending > this.settings.maxPending) {
+      // A slow consumer past its own bound, or any slow consumer while the process is over its budget.
+      if (this.flow.slow && (out.pending > this.settings.maxPending || this.settings.budget?.over === true)) {
         this.stats.msgsDropped++;
         this.stats.bytesDropped += m.size;
         return false;

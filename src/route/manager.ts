@@ -17,6 +17,7 @@ import { RoutePeer, type PeerKind } from './peer.js';
 import { newServerId } from './ids.js';
 import { CLUSTER_TLS_INSECURE_WARNING, RouteTls } from './tls.js';
 import { Refusals } from './refusals.js';
+import { MemoryBudget } from './memory-budget.js';
 import { InterestLimits } from './interest-limits.js';
 import { connectionCap, readFdLimit } from './fd-limit.js';
 import { routeClosed, routeRegistered } from './events.js';
@@ -62,6 +63,8 @@ const AUTH_BUSY_CLOSE_MS = 1_000;
 
 export class RouteManager implements ConnectionOwner {
   readonly identity: LocalIdentity;
+  /** Process-wide memory budget of every connection (proxy.max_memory). */
+  readonly memory: MemoryBudget;
   private readonly listener: RouteListener;
   private readonly peers = new Map<string, RoutePeer>();
   private readonly connections = new Set<RouteConnection>();
@@ -103,6 +106,7 @@ export class RouteManager implements ConnectionOwner {
       host: c.host,
       port: c.port,
     };
+    this.memory = new MemoryBudget(options.proxy.maxMemory);
     this.refusals = new Refusals(log);
     this.interestLimits = new InterestLimits(options.proxy.maxInterestPerConnection, options.proxy.maxInterestPerAccount, this.refusals);
     this.listener = new RouteListener((socket) => this.accept(socket), {
@@ -175,6 +179,7 @@ export class RouteManager implements ConnectionOwner {
       pingIntervalMs: c.pingIntervalMs,
       pingMax: c.pingMax,
       maxPending: this.options.proxy.maxPending,
+      budget: this.memory,
       flow: {
         slabSize: this.options.proxy.slabSize,
         highWater: this.options.proxy.highWater,

@@ -8,6 +8,7 @@
 // high-water mark the connection is congested (its producers get paused), below the low-water
 // mark it has drained; no write progress within the write deadline means a stuck peer.
 import type { Writable } from 'node:stream';
+import type { MemoryBudget } from './memory-budget.js';
 
 /** A stage that transforms a whole flushed batch (compression slots in here). */
 export interface OutboundStage {
@@ -23,6 +24,8 @@ export interface OutboundLimits {
   lowWater: number;
   /** Milliseconds without write progress (while bytes are queued) before the peer is stuck; 0 = never. */
   writeDeadlineMs: number;
+  /** The process-wide budget what this connection holds is accounted in. */
+  budget?: MemoryBudget;
 }
 
 export interface OutboundEvents {
@@ -70,7 +73,7 @@ export class Outbound {
   private scheduled = false;
   private closed = false;
   /** Memory held for this connection: slabs allocated plus referenced buffers not yet written. */
-  held: number;
+  held = 0;
   congested = false;
   stage: OutboundStage | undefined;
   readonly stats: OutboundStats = { bytesFlushed: 0, bytesWritten: 0, flushes: 0 };
@@ -83,7 +86,7 @@ export class Outbound {
     private readonly events: OutboundEvents,
   ) {
     this.slab = { buf: Buffer.allocUnsafe(limits.slabSize), inflight: 0 };
-    this.held = limits.slabSize;
+    this.hold(limits.slabSize);
   }
 
   /** Bytes queued and not yet taken by the kernel (ours plus the socket's buffer). */
@@ -155,7 +158,7 @@ export class Outbound {
     this.parts.push(buf);
     this.partSlabs.push(undefined);
     this.partsBytes += buf.length;
-    this.held += buf.length;
+    this.hold(buf.length);
   }
 
   private copyIn(src: Buffer, s: number, e: number): void {
@@ -195,9 +198,15 @@ export class Outbound {
       this.slab = reuse;
     } else {
       this.slab = { buf: Buffer.allocUnsafe(this.limits.slabSize), inflight: 0 };
-      this.held += this.limits.slabSize;
+      this.hold(this.limits.slabSize);
     }
     this.pos = this.flushedTo = 0;
+  }
+
+  private hold(n: number): void {
+    if (this.closed) return; // close() gave everything back at once
+    this.held += n;
+    this.limits.budget?.add(n);
   }
 
   /** Something was appended: schedule the flush and check the high-water mark. */
@@ -258,7 +267,7 @@ export class Outbound {
   private written(slab: Slab | undefined, n: number, viaSlab: boolean, err: Error | null | undefined): void {
     if (!err) this.stats.bytesWritten += n;
     if (viaSlab) this.release(slab, n, true);
-    else this.held -= n; // a referenced buffer
+    else this.hold(-n); // a referenced buffer
     if (this.congested && this.pending < this.limits.lowWater) {
       this.congested = false;
       this.events.drained();
@@ -267,12 +276,12 @@ export class Outbound {
 
   private release(slab: Slab | undefined, n: number, fromWrite: boolean): void {
     if (slab === undefined) {
-      if (!fromWrite) this.held -= n;
+      if (!fromWrite) this.hold(-n);
       return;
     }
     if (--slab.inflight > 0 || slab === this.slab) return;
     if (this.free.length < FREE_SLABS) this.free.push(slab);
-    else this.held -= slab.buf.length;
+    else this.hold(-slab.buf.length);
   }
 
   // ── write deadline ─────────────────────────────────────────────────
@@ -301,6 +310,9 @@ export class Outbound {
     this.spanS = this.spanE = 0;
     this.pos = this.flushedTo = 0;
     this.free.length = 0;
+    // What the socket still has queued is gone with it: nothing stays accounted.
+    this.limits.budget?.add(-this.held);
+    this.held = 0;
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
   }
