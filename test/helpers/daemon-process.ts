@@ -55,7 +55,7 @@ export function startDaemonProcess(
   });
   const waitForLog = (re: RegExp, opts: { since?: number; timeoutMs?: number } = {}) =>
     waitFor(() => lines.slice(opts.since ?? 0).map((l) => l.msg ?? '').find((m) => re.test(m)),
-      { timeoutMs: opts.timeoutMs ?? 15_000, what: `daemon log ${re} (stderr: ${stderr.slice(-300)})` });
+      { timeoutMs: opts.timeoutMs ?? 30_000, what: `daemon log ${re} (stderr: ${stderr.slice(-300)})` });
   return {
     child,
     pid: child.pid!,
