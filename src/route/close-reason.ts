@@ -13,21 +13,16 @@ export interface CloseReason {
 const reason = (text: string, label: string, code?: ErrorCode): CloseReason => Object.freeze({ text, label, code });
 
 export const CloseReasons = Object.freeze({
-  // nats-server's states that a route can hit, with its texts.
+  // nats-server's states that our routes hit (only those: each is used in src/), with its texts.
   ClientClosed: reason('Client Closed', 'client_closed'),
   AuthenticationTimeout: reason('Authentication Timeout', 'authentication_timeout', 'ERR_ROUTE_AUTH'),
   AuthenticationViolation: reason('Authentication Failure', 'authentication_violation', 'ERR_ROUTE_AUTH'),
   TLSHandshakeError: reason('TLS Handshake Failure', 'tls_handshake_error', 'ERR_ROUTE_TLS'),
-  SlowConsumerPendingBytes: reason('Slow Consumer (Pending Bytes)', 'slow_consumer_pending_bytes', 'ERR_SLOW_CONSUMER'),
   SlowConsumerWriteDeadline: reason('Slow Consumer (Write Deadline)', 'slow_consumer_write_deadline', 'ERR_SLOW_CONSUMER'),
-  WriteError: reason('Write Error', 'write_error'),
   ReadError: reason('Read Error', 'read_error'),
-  ParseError: reason('Parse Error', 'parse_error', 'ERR_ROUTE_PROTOCOL'),
   StaleConnection: reason('Stale Connection', 'stale_connection'),
   ProtocolViolation: reason('Protocol Violation', 'protocol_violation', 'ERR_ROUTE_PROTOCOL'),
   WrongPort: reason('Incorrect Port', 'wrong_port', 'ERR_ROUTE_PROTOCOL'),
-  MaxConnectionsExceeded: reason('Maximum Connections Exceeded', 'max_connections_exceeded'),
-  MaxSubscriptionsExceeded: reason('Maximum Subscriptions Exceeded', 'max_subscriptions_exceeded'),
   DuplicateRoute: reason('Duplicate Route', 'duplicate_route'),
   RouteRemoved: reason('Route Removed', 'route_removed'),
   ServerShutdown: reason('Server Shutdown', 'server_shutdown'),
