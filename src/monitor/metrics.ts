@@ -13,13 +13,6 @@ import type { Options } from '../config/options.js';
 const ROUTE_LABELS = ['server_cluster', 'server_name', 'server_id', 'server_route_name', 'server_route_name_id',
   'remote_id', 'peer_kind', 'pool_index'] as const;
 const SERVER_LABELS = ['server_cluster', 'server_name', 'server_id'] as const;
-const MAX_REASONS = 32;
-
-/** A close reason as a stable, bounded label: the text before any detail (peers control the detail). */
-export function reasonLabel(reason: string): string {
-  const head = reason.split(/[:'"(]/)[0]!.trim().replace(/[^A-Za-z0-9 _-]/g, '').slice(0, 40);
-  return head === '' ? 'Unknown' : head;
-}
 
 export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
@@ -117,15 +110,10 @@ export function createMetrics(routes: RouteManager, relay: Relay, options: () =>
     name: 'nats_route_proxy_route_closed_total', help: 'Route connections closed, by reason',
     labelNames: ['reason', 'registered'], registers: [register],
   });
-  const seen = new Set<string>();
+  // The label set is bounded by the table in route/close-reason.ts: a peer's text never becomes a label.
   const onClosed = (m: unknown) => {
     const e = m as RouteClosedEvent;
-    let reason = reasonLabel(e.reason);
-    if (!seen.has(reason)) {
-      if (seen.size >= MAX_REASONS) reason = 'Other';
-      else seen.add(reason);
-    }
-    closes.inc({ reason, registered: e.peer ? 'true' : 'false' });
+    closes.inc({ reason: e.conn.closeLabel ?? 'unknown', registered: e.peer ? 'true' : 'false' });
   };
   routeClosed.subscribe(onClosed);
 

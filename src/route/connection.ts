@@ -15,6 +15,7 @@ import { Keepalive } from './keepalive.js';
 import { writeChanged, writeUnchanged } from './msg-writer.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { Outbound } from './outbound.js';
+import { CloseReasons, closeText, type CloseReason } from './close-reason.js';
 import type { RoutePeer } from './peer.js';
 
 export type ConnectionState = 'handshake' | 'registered' | 'closed';
@@ -27,12 +28,12 @@ export interface InboundStage {
 /** What the owner decides about a connection whose handshake completed. */
 export type RegisterVerdict =
   | { ok: true }
-  | { ok: false; errText?: string; reason: string; noReconnect?: boolean };
+  | { ok: false; errText?: string; reason: CloseReason; detail?: string; noReconnect?: boolean };
 
 /** Everything the connection asks of its owner (the RouteManager). */
 export interface ConnectionOwner {
   /** Acceptor: checks CONNECT (auth, cluster name…); resolves to an -ERR text or undefined if accepted. */
-  checkConnect(conn: RouteConnection, connect: RouteConnect): Promise<{ errText?: string; reason: string } | undefined>;
+  checkConnect(conn: RouteConnection, connect: RouteConnect): Promise<{ errText?: string; reason: CloseReason; detail?: string } | undefined>;
   /** The peer's first INFO: decide whether this connection becomes a registered route. */
   register(conn: RouteConnection, info: RouteInfo): RegisterVerdict;
   /** An INFO after registration (gossip, lame duck, pinned-account requests…). */
@@ -93,7 +94,10 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   remoteConnect: RouteConnect | undefined;
   /** Dialer-only: set when the peer must not be dialed again (self route, pinned to no-pool…). */
   noReconnect = false;
+  /** The close's log text (nats-server's wording, then any detail). */
   closeReason: string | undefined;
+  /** The close's stable snake_case label (close-reason.ts), for metrics. */
+  closeLabel: string | undefined;
   readonly stats: ConnectionStats = {
     msgsOversize: 0, msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, msgsDropped: 0, bytesDropped: 0, pausedMs: 0, pauses: 0,
   };
@@ -148,11 +152,11 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     ));
     this.keepalive = new Keepalive(settings.pingIntervalMs, settings.pingMax, {
       sendPing: () => this.sendControl(PING),
-      stale: () => this.close('Stale Connection', 'Stale Connection'),
+      stale: () => this.close(CloseReasons.StaleConnection, 'Stale Connection'),
     });
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    socket.on('error', (err: Error) => this.close(`Read Error: ${err.message}`, undefined));
-    socket.on('close', () => this.close('Client Closed', undefined));
+    socket.on('error', (err: Error) => this.close(CloseReasons.ReadError, undefined, err.message));
+    socket.on('close', () => this.close(CloseReasons.ClientClosed, undefined));
   }
 
   /** nats-server's trace form: `rid:N - <<- [RS+ $G foo]`; CONNECT passwords never reach the log. */
@@ -176,7 +180,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   /** Starts the handshake: the acceptor speaks first with INFO, the dialer with CONNECT. */
   start(): void {
     this.log.info(`${this.label} - Route connection created`);
-    this.handshakeTimer = setTimeout(() => this.close('Handshake Timeout', undefined), this.settings.handshakeTimeoutMs);
+    this.handshakeTimer = setTimeout(() => this.close(CloseReasons.HandshakeTimeout, undefined), this.settings.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     if (this.solicited) {
       this.sendControl(encodeConnect(this.settings.localConnect ?? {}));
@@ -185,7 +189,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       this.sendInfo();
       if (this.settings.authTimeoutMs !== undefined) {
         this.authTimer = setTimeout(
-          () => this.close('Authentication Timeout', 'Authentication Timeout'),
+          () => this.close(CloseReasons.AuthenticationTimeout, 'Authentication Timeout'),
           this.settings.authTimeoutMs,
         );
         this.authTimer.unref();
@@ -207,7 +211,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       return;
     }
     this.log.warn(msg);
-    this.close('Slow Consumer (Write Deadline)', undefined);
+    this.close(CloseReasons.SlowConsumerWriteDeadline, undefined);
   }
 
   // ── input flow control ─────────────────────────────────────────────
@@ -252,7 +256,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       work();
     } catch (err) {
       this.log.error({ err }, `${this.label} - Internal error processing route input: ${(err as Error).message}`);
-      this.close(`Internal Error: ${(err as Error).message}`, undefined);
+      this.close(CloseReasons.InternalError, undefined, (err as Error).message);
     }
   }
 
@@ -290,7 +294,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       connect = parseConnect(json);
     } catch {
       // A fixed reason: the parser's message could quote the password.
-      this.close('Protocol Violation: CONNECT is not valid JSON of the expected shape', undefined);
+      this.close(CloseReasons.ProtocolViolation, undefined, 'CONNECT is not valid JSON of the expected shape');
       return;
     }
     this.connectSeen = true;
@@ -306,7 +310,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       (rejection) => {
         if (this.state === 'closed') return;
         if (rejection) {
-          this.close(rejection.reason, rejection.errText);
+          this.close(rejection.reason, rejection.errText, rejection.detail);
           return;
         }
         if (this.authTimer) clearTimeout(this.authTimer);
@@ -315,7 +319,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
         this.guarded(() => this.replay(held));
         if (!this.parser.failed) this.resumeInput();
       },
-      (err: unknown) => this.close(`Authorization check failed: ${(err as Error).message}`, 'Authorization Violation'),
+      (err: unknown) => this.close(CloseReasons.AuthenticationViolation, 'Authorization Violation', `check failed: ${(err as Error).message}`),
     );
   }
 
@@ -326,7 +330,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       info = parseInfo(json);
     } catch (err) {
       // nats-server: a JSON type error closes without -ERR (route-protocol.md §1.5).
-      this.close(`Protocol Violation: INFO ${(err as Error).message}`, undefined);
+      this.close(CloseReasons.ProtocolViolation, undefined, `INFO ${(err as Error).message}`);
       return;
     }
     if (this.state === 'registered') {
@@ -338,7 +342,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     const verdict = this.owner.register(this, info);
     if (!verdict.ok) {
       if (verdict.noReconnect) this.noReconnect = true;
-      this.close(verdict.reason, verdict.errText);
+      this.close(verdict.reason, verdict.errText, verdict.detail);
       return;
     }
     // Registering may already have closed us (e.g. the initial interest overflowed): stay closed.
@@ -366,7 +370,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   onErr(text: string): void {
     // Any -ERR on a route closes it (nats-server client.go:processErr).
     this.log.error(`${this.label} - Route Error '${text}'`);
-    this.close(`Route Error '${text}'`, undefined);
+    this.close(CloseReasons.RouteError, undefined, `'${text}'`);
   }
 
   onInterest(op: Interest): void {
@@ -393,7 +397,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   }
 
   onViolation(v: ProtocolViolation): void {
-    this.close(`Protocol Violation: ${v.reason}`, v.errText);
+    this.close(CloseReasons.ProtocolViolation, v.errText, v.reason);
   }
 
   // ── sending ─────────────────────────────────────────────────────────
@@ -443,11 +447,13 @@ export class RouteConnection implements RouteParserHandler, Pausable {
    * Closes the connection once. With errText the peer first gets `-ERR '<errText>'`
    * (nats-server wording); without it the close is silent.
    */
-  close(reason: string, errText: string | undefined): void {
+  close(reason: CloseReason, errText: string | undefined, detail?: string): void {
     if (this.state === 'closed') return;
     const wasRegistered = this.state === 'registered';
     this.state = 'closed';
-    this.closeReason = reason;
+    const text = closeText(reason, detail);
+    this.closeReason = text;
+    this.closeLabel = reason.label;
     this.parser.halt(); // frames after the fatal one in the same chunk are not processed
     this.keepalive.stop();
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
@@ -469,8 +475,10 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.out.close();
     this.socket.resume(); // a paused socket must still read the peer's FIN
     const level = wasRegistered || errText ? 'info' : 'debug';
-    this.log[level](`${this.label} - Route connection closed: ${reason}`);
-    this.owner.closed(this, reason);
+    // The stable label and, for a close the peer or operator caused, its ErrorCode ride along as fields.
+    const fields = reason.code === undefined ? { reason: reason.label } : { code: reason.code, reason: reason.label };
+    this.log[level](fields, `${this.label} - Route connection closed: ${text}`);
+    this.owner.closed(this, text);
   }
 }
 

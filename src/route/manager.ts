@@ -21,6 +21,10 @@ import { MemoryBudget } from './memory-budget.js';
 import { InterestLimits } from './interest-limits.js';
 import { connectionCap, readFdLimit } from './fd-limit.js';
 import { routeClosed, routeRegistered } from './events.js';
+import { CloseReasons } from './close-reason.js';
+
+// A TLS handshake fails before there is a route connection to close: its log line carries the code.
+const TLS_FAILURE = { code: CloseReasons.TLSHandshakeError.code, reason: CloseReasons.TLSHandshakeError.label };
 
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
@@ -117,7 +121,7 @@ export class RouteManager implements ConnectionOwner {
     if (c.tls) {
       this.tls = new RouteTls(c.tls, () => this.options.cluster.routes.map((r) => r.host), {
         secure: (socket) => this.startAccepted(socket),
-        failed: (address, reason) => this.log.error(`${address} - TLS route handshake error: ${reason}`),
+        failed: (address, reason) => this.log.error(TLS_FAILURE, `${address} - TLS route handshake error: ${reason}`),
       });
       if (c.tls.insecure) this.log.warn(CLUSTER_TLS_INSECURE_WARNING);
     }
@@ -255,7 +259,7 @@ export class RouteManager implements ConnectionOwner {
         (secure) => this.startDialed(secure, dialer),
         (err: Error) => {
           if (this.closing || dialer.isStopped) return;
-          this.log.error(`${dialer.url.display} - TLS route handshake error: ${err.message}`);
+          this.log.error(TLS_FAILURE, `${dialer.url.display} - TLS route handshake error: ${err.message}`);
           dialer.notEstablished(err);
         },
       );
@@ -272,7 +276,7 @@ export class RouteManager implements ConnectionOwner {
     if (socket.destroyed) {
       // Rejected between the handshake and now (TLS 1.3 alert): no connection to build.
       const why = this.tls?.lateRejection(socket) ?? 'connection closed before the route handshake';
-      this.log.error(`${dialer.url.display} - TLS route handshake error: ${why}`);
+      this.log.error(TLS_FAILURE, `${dialer.url.display} - TLS route handshake error: ${why}`);
       dialer.notEstablished(new Error(why));
       return;
     }
@@ -301,7 +305,7 @@ export class RouteManager implements ConnectionOwner {
       const why = this.tls!.authorizeByCertificate(conn.socket, this.options.cluster.authorization?.user);
       if (why !== undefined) {
         this.log.error(`${conn.label} - Authorization Error: ${why}`);
-        return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
+        return { errText: 'Authorization Violation', reason: CloseReasons.AuthenticationViolation };
       }
     } else {
       const verdict = await verifyRouteCredentials(this.options.cluster.authorization, connect.user, connect.pass);
@@ -310,23 +314,23 @@ export class RouteManager implements ConnectionOwner {
         // that got our INFO counts the route as registered and would redial at once, many times a second.
         this.refusals.record('auth_busy', `${conn.label} - Route connection refused: ${MAX_AUTH_CHECKS} password checks already in flight`);
         await new Promise((r) => setTimeout(r, AUTH_BUSY_CLOSE_MS).unref());
-        return { reason: 'Authentication Busy' };
+        return { reason: CloseReasons.AuthenticationBusy };
       }
       if (verdict !== 'ok') {
         this.log.error(`${conn.label} - Authorization Error`);
-        return { errText: 'Authorization Violation', reason: 'Authentication Failure' };
+        return { errText: 'Authorization Violation', reason: CloseReasons.AuthenticationViolation };
       }
     }
     if (connect.account !== undefined || connect.new_account !== undefined) {
-      return { errText: 'Authorization Violation', reason: 'Authentication Failure: account in route CONNECT' };
+      return { errText: 'Authorization Violation', reason: CloseReasons.AuthenticationViolation, detail: 'account in route CONNECT' };
     }
     if (connect.lang !== undefined) {
-      return { errText: 'attempted to connect to route port', reason: 'Wrong Connection Type' };
+      return { errText: 'attempted to connect to route port', reason: CloseReasons.WrongPort };
     }
     if (connect.gateway !== undefined && connect.gateway !== '') {
       return {
         errText: `Rejecting connection from gateway "${connect.gateway}" on the Route port`,
-        reason: 'Wrong Gateway',
+        reason: CloseReasons.WrongGateway,
       };
     }
     const remoteCluster = connect.cluster ?? '';
@@ -334,7 +338,7 @@ export class RouteManager implements ConnectionOwner {
       if (this.adoptClusterName(remoteCluster, connect.cluster_dynamic === true)) return undefined;
       return {
         errText: `Rejecting connection, cluster name "${remoteCluster}" does not match "${this.identity.clusterName}"`,
-        reason: 'Cluster Name Conflict',
+        reason: CloseReasons.ClusterNameConflict,
       };
     }
     return undefined;
@@ -352,29 +356,30 @@ export class RouteManager implements ConnectionOwner {
 
   register(conn: RouteConnection, info: RouteInfo): RegisterVerdict {
     if (typeof info.server_id !== 'string' || info.server_id === '') {
-      return { ok: false, reason: 'Protocol Violation: INFO without server_id' };
+      return { ok: false, reason: CloseReasons.ProtocolViolation, detail: 'INFO without server_id' };
     }
     const id = info.server_id;
     if (id === this.identity.serverId) {
       this.log.debug(`${conn.label} - Detected route to self, ignoring ${conn.url ?? ''}`);
-      return { ok: false, reason: 'Duplicate Route', noReconnect: true };
+      return { ok: false, reason: CloseReasons.DuplicateRoute, noReconnect: true };
     }
     if (info.cluster && info.cluster !== this.identity.clusterName
       && !this.adoptClusterName(info.cluster, info.cluster_dynamic === true)) {
-      return { ok: false, reason: 'Cluster Name Conflict' };
+      return { ok: false, reason: CloseReasons.ClusterNameConflict };
     }
     if (info.route_account !== undefined && info.route_account !== '') {
       // We do not pool: a pinned-account connection is refused the way a no-pool nats-server does (§3.7).
       return {
         ok: false,
         errText: `Not possible to have a dedicated route for account "${info.route_account}" between those servers`,
-        reason: 'Protocol Violation: dedicated account route to a no-pool server',
+        reason: CloseReasons.ProtocolViolation,
+        detail: 'dedicated account route to a no-pool server',
         noReconnect: true,
       };
     }
     if (!conn.solicited && info.server_name && info.server_name === this.identity.serverName) {
       this.log.error(`${conn.label} - Remote server has a duplicate name: "${info.server_name}"`);
-      return { ok: false, reason: 'Duplicate Server Name' };
+      return { ok: false, reason: CloseReasons.DuplicateServerName };
     }
     const existing = this.peers.get(id);
     if (existing) {
@@ -387,7 +392,7 @@ export class RouteManager implements ConnectionOwner {
         waiting.push(dialer);
         this.attached.set(id, waiting);
       }
-      return { ok: false, reason: 'Duplicate Route' };
+      return { ok: false, reason: CloseReasons.DuplicateRoute };
     }
     const kind: PeerKind = info.nrp !== undefined || conn.remoteConnect?.nrp !== undefined ? 'proxy' : 'server';
     const peer = new RoutePeer(id, kind, info, conn);
@@ -463,7 +468,7 @@ export class RouteManager implements ConnectionOwner {
       // refused, or the peer accepted and closed): a failed attempt with the retry rules and
       // backoff, not a reconnect.
       const late = this.tls?.lateRejection(conn.socket);
-      if (late !== undefined) this.log.error(`${dialer.url.display} - TLS route handshake error: ${late}`);
+      if (late !== undefined) this.log.error(TLS_FAILURE, `${dialer.url.display} - TLS route handshake error: ${late}`);
       dialer.notEstablished(new Error(late ?? conn.closeReason ?? 'route not established'));
       return;
     }
@@ -622,7 +627,7 @@ export class RouteManager implements ConnectionOwner {
         const rest = list.filter((x) => x !== d);
         if (rest.length > 0) this.attached.set(id, rest); else this.attached.delete(id);
       }
-      for (const conn of this.connections) if (this.dialerOf.get(conn) === d) conn.close('Route Removed', undefined);
+      for (const conn of this.connections) if (this.dialerOf.get(conn) === d) conn.close(CloseReasons.RouteRemoved, undefined);
     }
     if (!this.closing) {
       for (const [key, r] of next) {
@@ -648,7 +653,7 @@ export class RouteManager implements ConnectionOwner {
       const ok = await checkRouteCredentials(authorization, conn.remoteConnect?.user, conn.remoteConnect?.pass);
       if (!ok && conn.state === 'registered') {
         this.log.error(`${conn.label} - Authorization Error (after reload)`);
-        conn.close('Authentication Failure', 'Authorization Violation');
+        conn.close(CloseReasons.AuthenticationViolation, 'Authorization Violation', 'after reload');
         closed++;
       }
     }
@@ -692,7 +697,7 @@ export class RouteManager implements ConnectionOwner {
       (c) => new Promise<void>((resolve) => {
         if (c.socket.destroyed) return resolve();
         c.socket.once('close', () => resolve());
-        c.close('Server Shutdown', undefined);
+        c.close(CloseReasons.ServerShutdown, undefined);
       }),
     );
     // Peers get a moment to read our close; whatever is still open after that is destroyed, so

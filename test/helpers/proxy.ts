@@ -14,6 +14,8 @@ export interface StartedProxy {
   routeUrl: string;
   serverId: string;
   logs(): string[];
+  /** The structured log records (fields beside msg, e.g. a close's `code` and `reason`). */
+  records(): Array<Record<string, unknown>>;
   waitForLog(re: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
@@ -31,17 +33,21 @@ export async function startProxy(
   }
   const options = built.options;
   const lines: string[] = [];
+  const records: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line === '') continue;
         try {
-          lines.push((JSON.parse(line) as { msg: string }).msg);
+          const rec = JSON.parse(line) as Record<string, unknown> & { msg: string };
+          lines.push(rec.msg);
+          records.push(rec);
         } catch {
           lines.push(line);
         }
       }
       if (lines.length > 20000) lines.splice(0, lines.length - 20000);
+      if (records.length > 20000) records.splice(0, records.length - 20000);
       cb();
     },
   });
@@ -61,6 +67,7 @@ export async function startProxy(
     routeUrl: `nats://127.0.0.1:${daemon.routes.listenPort}`,
     serverId: daemon.routes.serverId,
     logs: () => lines,
+    records: () => records,
     waitForLog: (re, timeoutMs = 10_000) =>
       waitFor(() => lines.find((l) => re.test(l)), { timeoutMs, what: `proxy log ${re}` }),
     stop,

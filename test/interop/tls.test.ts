@@ -180,6 +180,8 @@ t.test('rejections (2.15.1): clear log line, bounded retry rate', async (t) => {
     const p = await startProxy(t, proxyConf('p-plain-in', { tls: tlsBlock(good) }));
     await tlsServer(t, '2.15.1', 'plain-dialer', { tls: false, routes: [`nats-route://127.0.0.1:${p.port}`] });
     t.ok(await p.waitForLog(/TLS route handshake error: peer does not speak TLS/), 'logged');
+    t.match(p.records().find((r) => /TLS route handshake error/.test(String(r.msg))),
+      { code: 'ERR_ROUTE_TLS', reason: 'tls_handshake_error' }, 'the failure is logged with its code and label');
   });
 
   await t.test('TLS proxy dials a plaintext server', async (t) => {
