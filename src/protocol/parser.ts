@@ -127,7 +127,8 @@ export class RouteParser {
 
   private readonly handler: RouteParserHandler;
   private readonly maxControlLine: number;
-  private readonly maxPayload: number;
+  /** Largest routed message kept (a reload may change it). */
+  maxPayload: number;
   private readonly reserve: ((bytes: number) => boolean) | undefined;
   private readonly release: ((bytes: number) => void) | undefined;
   /** Bytes granted by `reserve` for the payload being assembled. */

@@ -236,6 +236,15 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     return this.pausedBy > 0;
   }
 
+  /** Reload: new proxy {} bounds and flow marks take effect on this connection at once. */
+  updateBounds(maxPending: number, flow: Pick<FlowSettings, 'highWater' | 'lowWater' | 'stallMs'>): void {
+    this.settings.maxPending = maxPending;
+    this.parser.maxPayload = maxPending;
+    this.out.limits.highWater = flow.highWater;
+    this.out.limits.lowWater = flow.lowWater;
+    this.flow.stallMs = flow.stallMs;
+  }
+
   /** Memory this connection holds: outbound slabs and references, the parser's assembly buffers. */
   get heldBytes(): number {
     return this.out.held + this.parser.heldBytes;

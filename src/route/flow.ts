@@ -28,7 +28,8 @@ export class FlowControl {
 
   constructor(
     private readonly self: Pausable,
-    private readonly stallMs: number,
+    /** A reload may change it; it applies from the next congestion on. */
+    public stallMs: number,
     private readonly onSlow: () => void,
   ) {}
 

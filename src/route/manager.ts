@@ -660,9 +660,13 @@ export class RouteManager implements ConnectionOwner {
     return closed;
   }
 
-  /** Reload: bounds for connections made from now on (existing ones keep the bound they started with). */
+  /** Reload: new proxy {} bounds and flow marks, for existing connections too, and the process memory budget. */
   updateProxyBounds(proxy: Options['proxy']): void {
-    this.options.proxy.maxPending = proxy.maxPending;
+    const p = this.options.proxy;
+    Object.assign(p, { maxPending: proxy.maxPending, highWater: proxy.highWater, lowWater: proxy.lowWater, stallMs: proxy.stallMs });
+    this.memory.limit = proxy.maxMemory;
+    p.maxMemory = proxy.maxMemory;
+    for (const conn of this.connections) conn.updateBounds(p.maxPending, p);
   }
 
   /** Reload: the logger's level changed; connections re-read whether they trace. */

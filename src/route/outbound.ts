@@ -82,7 +82,8 @@ export class Outbound {
 
   constructor(
     private readonly socket: Writable,
-    private readonly limits: OutboundLimits,
+    /** Marks and deadline; a reload may change them in place (they are read on every use). */
+    readonly limits: OutboundLimits,
     private readonly events: OutboundEvents,
   ) {
     this.slab = { buf: Buffer.allocUnsafe(limits.slabSize), inflight: 0 };
