@@ -15,6 +15,7 @@ import { Keepalive } from './keepalive.js';
 import { writeChanged, writeUnchanged } from './msg-writer.js';
 import { Outbound } from './outbound.js';
 import type { RoutePeer } from './peer.js';
+import { RouteCompression, type RouteCompressionConfig } from './compression.js';
 
 export type ConnectionState = 'handshake' | 'registered' | 'closed';
 
@@ -52,6 +53,8 @@ export interface ConnectionSettings {
   /** Bytes queued for a slow consumer before its messages are dropped; also the largest inbound message. */
   maxPending: number;
   flow: FlowSettings;
+  /** cluster.compression; absent = off (no field in our INFO handling beyond `off`). */
+  compression?: RouteCompressionConfig;
 }
 
 /** Flow-control marks (proxy {} options) and the write deadline (cluster options). */
@@ -110,6 +113,11 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private authTimer: NodeJS.Timeout | undefined;
   private connectSeen = false;
   private infoSent = false;
+  /** Route compression (§5): negotiated on the peer's first INFO; then registration waits for its second. */
+  readonly compression: RouteCompression;
+  private compressionNegotiated = false;
+  /** The INFO that switches our reader was just parsed: the rest of its chunk is S2. */
+  private switchReader = false;
   /** Protocol tracing (trace level) is decided once: the hot path only tests a boolean. */
   private readonly tracing: boolean;
   /** Bytes that arrived while CONNECT was being checked (bcrypt is asynchronous). */
@@ -141,6 +149,10 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.keepalive = new Keepalive(settings.pingIntervalMs, settings.pingMax, {
       sendPing: () => this.sendControl(PING),
       stale: () => this.close('Stale Connection', 'Stale Connection'),
+    });
+    this.compression = new RouteCompression(settings.compression ?? { mode: 'off', rttThresholdsMs: [] }, (err) => {
+      this.log.warn(`${this.label} - Decompression error (${err.reason}): ${err.message}`);
+      this.close(`Decompression Error: ${err.reason}`, undefined);
     });
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('error', (err: Error) => this.close(`Read Error: ${err.message}`, undefined));
@@ -182,7 +194,30 @@ export class RouteConnection implements RouteParserHandler, Pausable {
 
   private sendInfo(): void {
     this.infoSent = true;
-    this.sendControl(encodeInfo(this.settings.localInfo()));
+    const info = this.settings.localInfo();
+    info.compression = this.compression.infoValue();
+    this.sendControl(encodeInfo(info));
+  }
+
+  /** Negotiated mode as /routez shows it (the level in use for s2_auto), and wire vs plain byte counts. */
+  get compressionMode(): string {
+    return this.compression.mode;
+  }
+
+  get bytesInWire(): number {
+    return this.stats.bytesIn;
+  }
+
+  get bytesInPlain(): number {
+    return this.stats.bytesIn - this.compression.wireIn + this.compression.plainIn;
+  }
+
+  get bytesOutWire(): number {
+    return this.out.stats.bytesFlushed;
+  }
+
+  get bytesOutPlain(): number {
+    return this.out.stats.bytesFlushed - this.compression.wireOut + this.compression.plainOut;
   }
 
   /** nats-server: a route is closed only when a write made no progress, or with write_timeout: close. */
@@ -227,10 +262,12 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private onBytes(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
-    this.guarded(() => {
-      if (!this.inbound) return this.parseChunk(chunk);
-      for (const c of this.inbound.decode(chunk)) this.parseChunk(c);
-    });
+    this.guarded(() => this.feed(chunk));
+  }
+
+  private feed(chunk: Buffer): void {
+    if (!this.inbound) return this.parseChunk(chunk);
+    for (const c of this.inbound.decode(chunk)) this.parseChunk(c);
   }
 
   /** Whatever one peer sent must never take the daemon (and every other peer) down. */
@@ -250,6 +287,12 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     }
     this.parser.parse(chunk);
     this.takeHeldRemainder();
+    if (this.switchReader) {
+      // §5.4: every byte after the switching INFO is S2, including the rest of this chunk.
+      this.switchReader = false;
+      const rest = this.parser.takeRemainder();
+      if (rest && rest.length > 0 && this.state !== 'closed') this.feed(rest);
+    }
   }
 
   /** After an asynchronous CONNECT check started, the rest of the chunk waits for the verdict. */
@@ -263,7 +306,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private replay(chunks: Buffer[]): void {
     for (const chunk of chunks) {
       if (this.parser.failed) return; // closed meanwhile: close() halts the parser
-      this.parser.parse(chunk);
+      this.feed(chunk); // raw socket bytes: the reader may switch to S2 within them
     }
   }
 
@@ -320,6 +363,13 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       this.owner.asyncInfo(this, info);
       return;
     }
+    if (!this.compressionNegotiated) {
+      this.compressionNegotiated = true;
+      if (this.negotiateCompression(info)) return;
+    } else if (this.solicited && this.compression.active) {
+      // The acceptor's compressed INFO: answer with our real (now compressed) INFO, then register.
+      this.sendInfo();
+    }
     if (this.solicited && !this.infoSent) this.sendInfo();
     this.parser.peerLnocu = info.lnocu === true;
     const verdict = this.owner.register(this, info);
@@ -336,6 +386,39 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.keepalive.start();
   }
 
+  /**
+   * §5.3 on the peer's first INFO; true when this INFO ends here (an error, or compression: the
+   * route registers on the peer's next INFO). Switch points as §5.4 for both roles.
+   */
+  private negotiateCompression(info: RouteInfo): boolean {
+    const n = this.compression.negotiate(info.compression);
+    if ('error' in n) {
+      this.close(`Protocol Violation: ${n.error}`, n.error);
+      return true;
+    }
+    if (!n.compress) return false;
+    const rtt = Date.now() - this.createdAt;
+    if (this.solicited) {
+      // Dialer: the plain negotiation INFO goes out alone and completely, then we write S2.
+      this.sendInfo();
+      this.out.flush();
+      this.compression.startWriting(rtt);
+      this.out.stage = this.compression;
+    } else {
+      // Acceptor: our first INFO is long flushed; the writer switches first, so the reply INFO is S2.
+      this.out.flush();
+      this.compression.startWriting(rtt);
+      this.out.stage = this.compression;
+      this.sendInfo();
+    }
+    this.compression.startReading();
+    this.inbound = this.compression;
+    this.switchReader = true;
+    this.parser.stopAfterCurrent();
+    this.log.debug(`${this.label} - Route compression negotiated: ${this.compression.mode}`);
+    return true;
+  }
+
   onPing(): void {
     if (this.tracing) this.trace('<<-', 'PING');
     this.sendControl(PONG);
@@ -344,6 +427,8 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   onPong(): void {
     if (this.tracing) this.trace('<<-', 'PONG');
     this.keepalive.pong();
+    const rtt = this.keepalive.rttMs;
+    if (rtt !== undefined && this.compression.active) this.compression.rtt(rtt);
   }
 
   onOk(): void {

@@ -145,6 +145,7 @@ export class RouteManager implements ConnectionOwner {
       pingIntervalMs: c.pingIntervalMs,
       pingMax: c.pingMax,
       maxPending: this.options.proxy.maxPending,
+      compression: c.compression,
       flow: {
         slabSize: this.options.proxy.slabSize,
         highWater: this.options.proxy.highWater,

@@ -1,0 +1,160 @@
+// Route compression against real nats-servers (route-protocol.md §5): every server mode against
+// the proxy's off / accept / s2_fast (and s2_auto once), the proxy as acceptor and as dialer.
+// Oracles: the server's own /routez `compression`, our connection's negotiated mode and its wire
+// vs plain counters, and messages (small, compressible and incompressible 1 MiB) crossing both
+// ways between a client on the server and a client on a hub site behind a second proxy.
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { startServer, waitFor, type ServerVersion, type StartedServer } from '../helpers/nats-server.js';
+import { startProxy, type StartedProxy } from '../helpers/proxy.js';
+import type { RouteConnection } from '../../src/route/connection.js';
+
+const VERSIONS: ServerVersion[] = ['2.10.27', '2.15.1'];
+const SERVER_MODES = ['off', 'accept', 's2_fast', 's2_better', 's2_best', 's2_auto'] as const;
+const PROXY_MODES = ['off', 'accept', 's2_fast'] as const;
+type Mode = (typeof SERVER_MODES)[number];
+type Role = 'acceptor' | 'dialer';
+
+const MiB = 1024 * 1024;
+// Compressible: JSON-ish text; incompressible: random bytes. One 1 MiB of each (max_payload).
+const COMPRESSIBLE = Buffer.from(JSON.stringify({ data: 'x'.repeat(64) + 'route '.repeat(200_000) }).slice(0, MiB));
+const RANDOM = randomBytes(MiB);
+const SMALL = Buffer.from('hello');
+
+function proxyConf(name: string, mode: string, routes: string[]): string {
+  return `server_name: ${name}
+cluster {
+  name: zc
+  listen: "127.0.0.1:-1"
+  compression: ${mode}
+  ${routes.length ? `routes = [ ${routes.map((r) => `"${r}"`).join(', ')} ]` : ''}
+}
+proxy { max_pending: 16MB }
+`;
+}
+
+const compresses = (m: string): boolean => m !== 'off' && m !== 'accept';
+
+/** What the server's /routez shows (§5.2 from the server's side); RegExp for s2_auto's RTT-picked level. */
+function serverExpect(sm: Mode, pm: string): string | RegExp {
+  if (sm === 'off' || pm === 'off') return 'off';
+  if (sm === 'accept') return compresses(pm) ? (pm === 's2_auto' ? 's2_fast' : pm) : 'off';
+  if (sm === 's2_auto') return /^s2_(uncompressed|fast|better|best)$/; // RTT-picked: loopback, but a loaded machine may measure > 50 ms
+  return sm;
+}
+
+/** Our connection's mode (§5.2 from our side). */
+function proxyExpect(sm: Mode, pm: string): string | RegExp {
+  if (sm === 'off' || pm === 'off') return 'off';
+  if (pm === 'accept') return compresses(sm) ? (sm === 's2_auto' ? 's2_fast' : sm) : 'off';
+  if (pm === 's2_auto') return /^s2_(uncompressed|fast|better|best)$/;
+  return pm;
+}
+
+async function routeTo(server: StartedServer, remoteId: string): Promise<any> {
+  const rz = await server.routez('subs=1');
+  return (rz.routes ?? []).find((r: any) => r.remote_id === remoteId);
+}
+
+function serverConn(proxy: StartedProxy, serverId: string): RouteConnection | undefined {
+  return proxy.daemon.routes.getPeer(serverId)?.main;
+}
+
+/** A message on `subject` published on `from` arrives intact on `to` (interest must already be there). */
+async function roundTrip(pub: NatsConnection, got: Buffer[], subject: string, payloads: Buffer[]): Promise<void> {
+  got.length = 0;
+  for (const p of payloads) pub.publish(subject, p);
+  await pub.flush();
+  await waitFor(() => got.length >= payloads.length, { what: `${payloads.length} messages on ${subject}`, timeoutMs: 15_000 });
+}
+
+async function subscribeOn(nc: NatsConnection, subject: string): Promise<Buffer[]> {
+  const got: Buffer[] = [];
+  nc.subscribe(subject, { callback: (_e, m) => { got.push(Buffer.from(m.data)); } });
+  await nc.flush();
+  return got;
+}
+
+/** The server lists `subject` on its route towards `remoteId` (interest crossed to it). */
+async function serverSees(s: StartedServer, remoteId: string, subject: string): Promise<void> {
+  await waitFor(async () => ((await routeTo(s, remoteId))?.subscriptions_list ?? []).includes(subject),
+    { what: `${s.name} sees ${subject} on its route to ${remoteId}`, timeoutMs: 15_000 });
+}
+
+for (const version of VERSIONS) {
+  t.test(`nats-server ${version}`, { jobs: 3 }, async (t) => {
+    // The hub site: one server behind a proxy that compresses its proxy links with s2_fast.
+    const hubProxy = await startProxy(t, proxyConf(`hub-${version}`, 's2_fast', []), { level: 'info' });
+    const hub = await startServer(t, { version, name: 'hub', cluster: { name: 'zc', routes: [hubProxy.routeUrl] } });
+    const hubId = (await hub.varz()).server_id as string;
+    await waitFor(() => hubProxy.daemon.routes.getPeer(hubId), { what: 'hub server registered' });
+    const hubClient = await connect({ servers: hub.clientUrl, maxPingOut: 100 });
+    t.teardown(() => hubClient.close());
+
+    const combos: Array<{ sm: Mode; pm: string; role: Role }> = [];
+    for (const role of ['acceptor', 'dialer'] as const) {
+      for (const pm of PROXY_MODES) for (const sm of SERVER_MODES) combos.push({ sm, pm, role });
+      combos.push({ sm: 's2_fast', pm: 's2_auto', role });
+    }
+
+    for (const { sm, pm, role } of combos) {
+      t.test(`server ${sm}, proxy ${pm}, proxy as ${role}`, { buffered: true }, async (t) => {
+        const tag = `${role}.${pm}.${sm}`.replace(/_/g, '-');
+        const name = `p-${tag}`.replace(/\./g, '-');
+        let s: StartedServer;
+        let proxy: StartedProxy;
+        const extra = `compression: ${sm}`;
+        if (role === 'acceptor') {
+          proxy = await startProxy(t, proxyConf(name, pm, [hubProxy.routeUrl]), { level: 'info' });
+          s = await startServer(t, { version, name: `s-${name}`, cluster: { name: 'zc', routes: [proxy.routeUrl], extra } });
+        } else {
+          s = await startServer(t, { version, name: `s-${name}`, cluster: { name: 'zc', extra } });
+          proxy = await startProxy(t, proxyConf(name, pm, [s.routeUrl, hubProxy.routeUrl]), { level: 'info' });
+        }
+        const sid = (await s.varz()).server_id as string;
+        const conn = await waitFor(() => serverConn(proxy, sid), { what: 'proxy registers the server', timeoutMs: 15_000 });
+        const r = await waitFor(() => routeTo(s, proxy.serverId), { what: 'server /routez lists the proxy' });
+        t.match(r.compression, serverExpect(sm, pm), `server /routez compression (${r.compression})`);
+        t.match(conn.compressionMode, proxyExpect(sm, pm), `our negotiated mode (${conn.compressionMode})`);
+        t.equal(conn.solicited, role === 'dialer', `proxy is the ${role}`);
+        await waitFor(() => hubProxy.daemon.routes.getPeer(proxy.serverId), { what: 'proxy link to the hub' });
+
+        // server → hub
+        const sc = await connect({ servers: s.clientUrl, maxPingOut: 100 });
+        t.teardown(() => sc.close());
+        const up = `up.${tag}`;
+        const gotHub = await subscribeOn(hubClient, up);
+        await serverSees(s, proxy.serverId, up);
+        const inPlain0 = conn.bytesInPlain;
+        const inWire0 = conn.bytesInWire;
+        await roundTrip(sc, gotHub, up, [SMALL, COMPRESSIBLE, RANDOM]);
+        t.ok(gotHub[0]!.equals(SMALL) && gotHub[1]!.equals(COMPRESSIBLE) && gotHub[2]!.equals(RANDOM), 'server → hub: intact');
+        const inPlain = conn.bytesInPlain - inPlain0;
+        const inWire = conn.bytesInWire - inWire0;
+        t.ok(inPlain >= 2 * MiB, `plain bytes in counted (${inPlain})`);
+        const serverSquashes = typeof r.compression === 'string' && /^s2_(fast|better|best)$/.test(r.compression);
+        if (serverSquashes) t.ok(inWire < inPlain - MiB / 2, `server compresses: wire ${inWire} < plain ${inPlain}`);
+        else t.ok(inWire >= inPlain, `wire ${inWire} ≥ plain ${inPlain} (no compression or stored chunks)`);
+
+        // hub → server
+        const down = `down.${tag}`;
+        const gotS = await subscribeOn(sc, down);
+        await serverSees(hub, hubProxy.serverId, down);
+        const outPlain0 = conn.bytesOutPlain;
+        const outWire0 = conn.bytesOutWire;
+        await roundTrip(hubClient, gotS, down, [SMALL, COMPRESSIBLE, RANDOM]);
+        t.ok(gotS[0]!.equals(SMALL) && gotS[1]!.equals(COMPRESSIBLE) && gotS[2]!.equals(RANDOM), 'hub → server: intact');
+        const outPlain = conn.bytesOutPlain - outPlain0;
+        const outWire = conn.bytesOutWire - outWire0;
+        t.ok(outPlain >= 2 * MiB, `plain bytes out counted (${outPlain})`);
+        if (/^s2_(fast|better|best)$/.test(conn.compressionMode)) t.ok(outWire < outPlain - MiB / 2, `we compress: wire ${outWire} < plain ${outPlain}`);
+        else t.ok(outWire >= outPlain, `wire ${outWire} ≥ plain ${outPlain}`);
+        t.equal(serverConn(proxy, sid), conn, 'the route stayed up');
+        await sc.close();
+        await s.stop();
+        await proxy.stop();
+      });
+    }
+  });
+}
