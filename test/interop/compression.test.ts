@@ -118,6 +118,10 @@ for (const version of VERSIONS) {
         t.match(r.compression, serverExpect(sm, pm), `server /routez compression (${r.compression})`);
         t.match(conn.compressionMode, proxyExpect(sm, pm), `our negotiated mode (${conn.compressionMode})`);
         t.equal(conn.solicited, role === 'dialer', `proxy is the ${role}`);
+        // Nothing on the per-message path unless this side really writes/reads S2.
+        const weCompress = conn.compressionMode.startsWith('s2_');
+        t.equal(conn.out.stage !== undefined, weCompress, 'outbound stage only when we compress');
+        t.equal(conn.inbound !== undefined, weCompress, 'inbound stage only when compressed');
         await waitFor(() => hubProxy.daemon.routes.getPeer(proxy.serverId), { what: 'proxy link to the hub' });
 
         // server → hub
