@@ -102,6 +102,7 @@ interface Raw {
   highWater: number;
   lowWater: number;
   stallNs: bigint;
+  lz4: boolean;
   cluster: RawCluster;
 }
 
@@ -113,6 +114,7 @@ function emptyRaw(): Raw {
     highWater: DEFAULT_HIGH_WATER,
     lowWater: DEFAULT_LOW_WATER,
     stallNs: BigInt(DEFAULT_STALL_MS) * 1_000_000n,
+    lz4: false,
     cluster: {
       host: '', port: 0, portTrouble: false, noAdvertise: false, connectRetries: 0,
       connectBackoff: false, authTimeoutSec: 0, poolSize: 0, accounts: [],
@@ -545,6 +547,9 @@ function parseProxy(entry: ConfEntry, raw: Raw, sink: IssueSink): void {
         else raw.lowWater = n;
         break;
       }
+      case 'lz4': // LZ4 on proxy links when both proxies offer it (issue 9)
+        raw.lz4 = bool(e, sink) ?? raw.lz4;
+        break;
       case 'stall_timeout': {
         const d = duration('stall_timeout', e, sink);
         if (d === undefined) break;
@@ -745,6 +750,7 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
       lowWater: Math.min(raw.lowWater, Math.floor(Math.min(raw.highWater, raw.maxPending) / 2)),
       stallMs: Number(raw.stallNs / 1_000_000n),
       slabSize: SLAB_SIZE,
+      lz4: raw.lz4,
     },
   };
   if (configFile !== undefined) options.configFile = configFile;

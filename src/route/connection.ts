@@ -391,7 +391,9 @@ export class RouteConnection implements RouteParserHandler, Pausable {
    * route registers on the peer's next INFO). Switch points as §5.4 for both roles.
    */
   private negotiateCompression(info: RouteInfo): boolean {
-    const n = this.compression.negotiate(info.compression);
+    // A proxy peer shows itself in the acceptor's INFO, or (we accept) in the dialer's CONNECT.
+    const nrp = this.solicited ? info.nrp : this.remoteConnect?.nrp;
+    const n = this.compression.negotiate(info.compression, nrp ? nrp.compression ?? [] : undefined);
     if ('error' in n) {
       this.close(`Protocol Violation: ${n.error}`, n.error);
       return true;

@@ -145,7 +145,7 @@ export class RouteManager implements ConnectionOwner {
       pingIntervalMs: c.pingIntervalMs,
       pingMax: c.pingMax,
       maxPending: this.options.proxy.maxPending,
-      compression: c.compression,
+      compression: { ...c.compression, lz4: this.options.proxy.lz4 },
       flow: {
         slabSize: this.options.proxy.slabSize,
         highWater: this.options.proxy.highWater,

@@ -195,6 +195,18 @@ t.test('s2_auto picks the level from the handshake RTT, then from every PONG', a
   t.equal(roundTrip('c'.repeat(5000)), 'c'.repeat(5000));
   t.ok(c.wireOut < c.plainOut, 'counters: wire below plain for repetitive data');
 
+  // A proxy peer (it offers codecs in `nrp`, maybe none): s2_auto is the fixed fast level.
+  const link = new RouteCompression({ mode: 's2_auto', rttThresholdsMs: [] }, () => t.fail('no error'));
+  t.same(link.negotiate('s2_auto', []), { compress: true, mode: 's2_fast' }, 'proxy link: fixed level');
+  link.startWriting(500);
+  link.rtt(500);
+  t.equal(link.mode, 's2_fast', 'no RTT switching on a proxy link');
+  const lz = new RouteCompression({ mode: 'off', rttThresholdsMs: [], lz4: true }, () => t.fail('no error'));
+  t.same(lz.negotiate('off', undefined), { compress: false, mode: 'off' }, 'never lz4 towards a server (no nrp)');
+  const lz2 = new RouteCompression({ mode: 'off', rttThresholdsMs: [], lz4: true }, () => t.fail('no error'));
+  t.same(lz2.negotiate('off', ['lz4']), { compress: true, mode: 'lz4' }, 'lz4 when the proxy peer offers it');
+  t.equal(lz2.infoValue(), 'off', 'the route compression field never says lz4');
+
   // On a connection: our PING answered after ~120 ms moves the level to best.
   const proxy = await startProxy(t, conf('auto', '{ mode: s2_auto, rtt_thresholds: [10ms, 50ms, 100ms] }'));
   const peer = new RawPeer(net.connect(proxy.port, '127.0.0.1'));
