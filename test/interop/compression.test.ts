@@ -171,3 +171,40 @@ for (const version of VERSIONS) {
     }
   });
 }
+
+// Volume: 10,000 mixed messages each way over compressed routes at both ends (server s2_best →
+// proxy s2_fast on one site, the hub pair s2_fast), counted and checked in order.
+t.test('10,000 messages each way over compressed routes (2.15.1)', async (t) => {
+  const hubProxy = await startProxy(t, proxyConf('vol-hubp', 's2_fast', []), { level: 'info' });
+  const hub = await startServer(t, { version: '2.15.1', name: 'vol-hub', cluster: { name: 'zc', routes: [hubProxy.routeUrl] } });
+  const proxy = await startProxy(t, proxyConf('vol-p', 's2_fast', [hubProxy.routeUrl]), { level: 'info' });
+  const s = await startServer(t, { version: '2.15.1', name: 'vol-s', cluster: { name: 'zc', routes: [proxy.routeUrl], extra: 'compression: s2_best' } });
+  const sid = (await s.varz()).server_id as string;
+  const conn = await waitFor(() => serverConn(proxy, sid), { what: 'registered' });
+  t.equal(conn.compressionMode, 's2_fast');
+  await waitFor(() => hubProxy.daemon.routes.getPeer(proxy.serverId), { what: 'proxy link' });
+  const hc = await connect({ servers: hub.clientUrl, maxPingOut: 100 });
+  const sc = await connect({ servers: s.clientUrl, maxPingOut: 100 });
+  t.teardown(() => Promise.all([hc.close(), sc.close()]));
+  const N = 10_000;
+  const payload = (i: number): Buffer => (i % 2 === 0
+    ? Buffer.from(JSON.stringify({ i, kind: 'order', items: ['a', 'b', 'c'], note: 'x'.repeat(i % 700) }))
+    : RANDOM.subarray(i % 1000, (i % 1000) + 1 + (i % 900)));
+  for (const [pub, sub, pubServer, pubRemote, subject] of [
+    [sc, hc, s, proxy.serverId, 'vol.up'], [hc, sc, hub, hubProxy.serverId, 'vol.down'],
+  ] as const) {
+    let n = 0;
+    let bad = 0;
+    sub.subscribe(subject, { callback: (_e, m) => { if (!Buffer.from(m.data).equals(payload(n++))) bad++; } });
+    await sub.flush();
+    // The publishing side's server must list the interest on its route to its proxy.
+    await serverSees(pubServer, pubRemote, subject);
+    for (let i = 0; i < N; i++) pub.publish(subject, payload(i));
+    await pub.flush();
+    await waitFor(() => n >= N, { what: `${N} messages on ${subject} (${n})`, timeoutMs: 30_000 });
+    t.equal(n, N, `${subject}: all ${N} arrived`);
+    t.equal(bad, 0, `${subject}: every payload intact and in order`);
+  }
+  t.ok(conn.bytesInWire < conn.bytesInPlain, `s2_best from the server: ${conn.bytesInWire} wire for ${conn.bytesInPlain} plain`);
+  t.ok(conn.bytesOutWire < conn.bytesOutPlain, `our s2_fast: ${conn.bytesOutWire} wire for ${conn.bytesOutPlain} plain`);
+});
