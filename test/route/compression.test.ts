@@ -161,7 +161,7 @@ t.test('unknown mode, corrupt stream and bomb close only their own connection', 
   const corrupt = Buffer.from(good);
   corrupt[S2_IDENTIFIER.length + 4] = corrupt[S2_IDENTIFIER.length + 4]! ^ 0xff; // a CRC byte
   await open('CORRUPT', 's2_fast', corrupt);
-  await proxy.waitForLog(/Route connection closed: Decompression Error: bad_crc/);
+  await proxy.waitForLog(/Route connection closed: .*bad_crc/);
 
   // 20 chunks that each declare 4 MiB of zeros, in a few hundred bytes: over the per-read cap.
   const zeros = new S2Encoder('s2_better', { blockSize: 4 << 20 }).encode(Buffer.alloc(4 << 20));
@@ -169,7 +169,7 @@ t.test('unknown mode, corrupt stream and bomb close only their own connection', 
   const bomb = Buffer.concat([S2_IDENTIFIER, ...Array.from({ length: 20 }, () => chunk)]);
   t.ok(bomb.length < 1024, `bomb is ${bomb.length} bytes for 80 MiB`);
   await open('BOMB', 's2_fast', bomb);
-  await proxy.waitForLog(/Route connection closed: Decompression Error: output_limit/);
+  await proxy.waitForLog(/Route connection closed: .*output_limit/);
 
   t.ok(proxy.daemon.routes.getPeer('HEALTHY'), 'the healthy route is still registered');
   healthy.sock.write(healthy.s2('PING\r\n'));
