@@ -252,10 +252,6 @@ export async function runDaemon(options: Options, opts: DaemonOptions = {}): Pro
 
 function warnUnimplemented(options: Options, logger: Logger): void {
   const c = options.cluster;
-  // Accepted for compatibility with nats-server configs, not implemented yet: say so.
-  if (c.compression.mode !== 'accept' && c.compression.mode !== 'off' && c.compression.mode !== 'not supported') {
-    logger.warn(`cluster.compression "${c.compression.mode}" is not implemented yet: routes run uncompressed`);
-  }
   if (c.accounts.some((a) => a !== options.systemAccount)) {
     logger.warn('cluster.accounts (pinned accounts) is not implemented yet: all accounts share one route per server');
   }

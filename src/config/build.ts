@@ -69,6 +69,7 @@ interface Raw {
   stallNs: bigint;
   maxMemory: number;
   limits: ProxyLimits;
+  lz4: boolean;
   cluster: RawCluster;
 }
 
@@ -82,6 +83,7 @@ function emptyRaw(): Raw {
     stallNs: BigInt(DEFAULT_STALL_MS) * 1_000_000n,
     maxMemory: DEFAULT_MAX_MEMORY,
     limits: { ...DEFAULT_PROXY_LIMITS },
+    lz4: false,
     cluster: emptyRawCluster(),
   };
 }
@@ -198,6 +200,9 @@ function parseProxy(entry: ConfEntry, raw: Raw, sink: IssueSink): void {
         else raw.maxMemory = n;
         break;
       }
+      case 'lz4': // LZ4 on proxy links when both proxies offer it (issue 9)
+        raw.lz4 = bool(e, sink) ?? raw.lz4;
+        break;
       case 'stall_timeout': {
         const d = duration('stall_timeout', e, sink);
         if (d === undefined) break;
@@ -282,6 +287,7 @@ function finish(raw: Raw, sink: IssueSink, configFile: string | undefined): Opti
       stallMs: Number(raw.stallNs / 1_000_000n),
       slabSize: SLAB_SIZE,
       maxMemory: raw.maxMemory,
+      lz4: raw.lz4,
       ...raw.limits,
     },
   };

@@ -72,6 +72,8 @@ export interface ProxyLimits {
 export interface ProxyOptions extends ProxyLimits {
   /** Bound on the bytes queued for a slow consumer before its messages are dropped; also the largest inbound message. */
   maxPending: number;
+  /** Offer LZ4 on links to other proxies (used when both offer it); servers never see it. */
+  lz4: boolean;
   /** Queued bytes at which a connection pauses the connections feeding it. */
   highWater: number;
   /** Queued bytes under which the paused producers resume. */

@@ -87,7 +87,6 @@ function peerConnections(peer: RoutePeer): RouteConnection[] {
 }
 
 function record(routes: RouteManager, peer: RoutePeer, conn: RouteConnection, poolIndex: number): ConnectionRecord {
-  const socket = conn.socket as typeof conn.socket & { bytesRead?: number; bytesWritten?: number };
   const info = peer.info;
   const ext = (info as { nrp?: { site?: unknown } }).nrp;
   return {
@@ -106,12 +105,12 @@ function record(routes: RouteManager, peer: RoutePeer, conn: RouteConnection, po
     msgsOut: conn.stats.msgsOut,
     bytesIn: conn.stats.bytesIn,
     bytesOut: conn.stats.bytesOut,
-    wireBytesIn: socket.bytesRead ?? conn.stats.bytesIn,
-    wireBytesOut: socket.bytesWritten ?? conn.stats.bytesOut,
+    wireBytesIn: conn.bytesInWire,
+    wireBytesOut: conn.bytesOutWire,
     subscriptions: peer.interest.size,
     subjects: () => [...peer.interest.entries()].map((e) => e.subject),
     account: undefined, // no pinned-account connections yet
-    compression: 'off', // TODO(s2): the negotiated mode
+    compression: conn.compressionMode,
     kind: peer.kind,
     site: ext && typeof ext.site === 'string' ? ext.site : '',
     poolIndex,

@@ -98,7 +98,7 @@ const CONNECT_FIELDS: Record<string, Kind> = {
 };
 
 const PERM_FIELDS: Record<string, Kind> = { allow: 'strings', deny: 'strings' };
-const NRP_FIELDS: Record<string, Kind> = { v: 'int', site: 'string' };
+const NRP_FIELDS: Record<string, Kind> = { v: 'int', site: 'string', compression: 'strings' };
 
 const INT64_LIMIT = 2 ** 63;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

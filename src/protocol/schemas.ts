@@ -10,7 +10,7 @@ const bool = { type: 'boolean' } as const;
 const int = { type: 'integer' } as const;
 const strings = { type: 'array', items: str } as const;
 const permission = { type: 'object', properties: { allow: strings, deny: strings } } as const;
-const proxyExtension = { type: 'object', properties: { v: int, site: str } } as const;
+const proxyExtension = { type: 'object', properties: { v: int, site: str, compression: strings } } as const;
 
 export const routeInfoSchema = {
   title: 'RouteInfo',

@@ -43,6 +43,7 @@ export interface RouteInfo {
 export interface ProxyExtension {
   v: number; // extension version
   site?: string; // informational
+  compression?: string[]; // proxy-link codecs this proxy offers ('lz4'), never sent as a route `compression` value
 }
 
 export interface RouteConnect {

@@ -17,6 +17,7 @@ import type { MemoryBudget } from './memory-budget.js';
 import { Outbound } from './outbound.js';
 import { CloseReasons, closeText, type CloseReason } from './close-reason.js';
 import type { RoutePeer } from './peer.js';
+import { RouteCompression, type RouteCompressionConfig } from './compression.js';
 
 export type ConnectionState = 'handshake' | 'registered' | 'closed';
 
@@ -56,6 +57,8 @@ export interface ConnectionSettings {
   flow: FlowSettings;
   /** Process-wide: large inbound payloads and outbound queues are accounted here. */
   budget?: MemoryBudget;
+  /** cluster.compression; absent = off (no field in our INFO handling beyond `off`). */
+  compression?: RouteCompressionConfig;
 }
 
 /** Flow-control marks (proxy {} options) and the write deadline (cluster options). */
@@ -117,6 +120,11 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private authTimer: NodeJS.Timeout | undefined;
   private connectSeen = false;
   private infoSent = false;
+  /** Route compression (§5): negotiated on the peer's first INFO; then registration waits for its second. */
+  readonly compression: RouteCompression;
+  private compressionNegotiated = false;
+  /** The INFO that switches our reader was just parsed: the rest of its chunk is S2. */
+  private switchReader = false;
   /** Protocol tracing (trace level) is decided once: the hot path only tests a boolean. */
   private tracing: boolean;
   /** Bytes that arrived while CONNECT was being checked (bcrypt is asynchronous). */
@@ -153,6 +161,10 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.keepalive = new Keepalive(settings.pingIntervalMs, settings.pingMax, {
       sendPing: () => this.sendControl(PING),
       stale: () => this.close(CloseReasons.StaleConnection, 'Stale Connection'),
+    });
+    this.compression = new RouteCompression(settings.compression ?? { mode: 'off', rttThresholdsMs: [] }, (err) => {
+      this.log.warn(`${this.label} - Decompression error (${err.reason}): ${err.message}`);
+      this.close(CloseReasons.ReadError, undefined, `decompression ${err.reason}: ${err.message}`);
     });
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('error', (err: Error) => this.close(CloseReasons.ReadError, undefined, err.message));
@@ -199,7 +211,30 @@ export class RouteConnection implements RouteParserHandler, Pausable {
 
   private sendInfo(): void {
     this.infoSent = true;
-    this.sendControl(encodeInfo(this.settings.localInfo()));
+    const info = this.settings.localInfo();
+    info.compression = this.compression.infoValue();
+    this.sendControl(encodeInfo(info));
+  }
+
+  /** Negotiated mode as /routez shows it (the level in use for s2_auto), and wire vs plain byte counts. */
+  get compressionMode(): string {
+    return this.compression.mode;
+  }
+
+  get bytesInWire(): number {
+    return this.stats.bytesIn;
+  }
+
+  get bytesInPlain(): number {
+    return this.stats.bytesIn - this.compression.wireIn + this.compression.plainIn;
+  }
+
+  get bytesOutWire(): number {
+    return this.out.stats.bytesFlushed;
+  }
+
+  get bytesOutPlain(): number {
+    return this.out.stats.bytesFlushed - this.compression.wireOut + this.compression.plainOut;
   }
 
   /** nats-server: a route is closed only when a write made no progress, or with write_timeout: close. */
@@ -253,10 +288,12 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private onBytes(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
-    this.guarded(() => {
-      if (!this.inbound) return this.parseChunk(chunk);
-      for (const c of this.inbound.decode(chunk)) this.parseChunk(c);
-    });
+    this.guarded(() => this.feed(chunk));
+  }
+
+  private feed(chunk: Buffer): void {
+    if (!this.inbound) return this.parseChunk(chunk);
+    for (const c of this.inbound.decode(chunk)) this.parseChunk(c);
   }
 
   /** Whatever one peer sent must never take the daemon (and every other peer) down. */
@@ -276,6 +313,12 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     }
     this.parser.parse(chunk);
     this.takeHeldRemainder();
+    if (this.switchReader) {
+      // §5.4: every byte after the switching INFO is S2, including the rest of this chunk.
+      this.switchReader = false;
+      const rest = this.parser.takeRemainder();
+      if (rest && rest.length > 0 && this.state !== 'closed') this.feed(rest);
+    }
   }
 
   /** After an asynchronous CONNECT check started, the rest of the chunk waits for the verdict. */
@@ -289,7 +332,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private replay(chunks: Buffer[]): void {
     for (const chunk of chunks) {
       if (this.parser.failed) return; // closed meanwhile: close() halts the parser
-      this.parser.parse(chunk);
+      this.feed(chunk); // raw socket bytes: the reader may switch to S2 within them
     }
   }
 
@@ -346,6 +389,13 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       this.owner.asyncInfo(this, info);
       return;
     }
+    if (!this.compressionNegotiated) {
+      this.compressionNegotiated = true;
+      if (this.negotiateCompression(info)) return;
+    } else if (this.solicited && this.compression.active) {
+      // The acceptor's compressed INFO: answer with our real (now compressed) INFO, then register.
+      this.sendInfo();
+    }
     if (this.solicited && !this.infoSent) this.sendInfo();
     this.parser.peerLnocu = info.lnocu === true;
     const verdict = this.owner.register(this, info);
@@ -362,6 +412,41 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.keepalive.start();
   }
 
+  /**
+   * §5.3 on the peer's first INFO; true when this INFO ends here (an error, or compression: the
+   * route registers on the peer's next INFO). Switch points as §5.4 for both roles.
+   */
+  private negotiateCompression(info: RouteInfo): boolean {
+    // A proxy peer shows itself in the acceptor's INFO, or (we accept) in the dialer's CONNECT.
+    const nrp = this.solicited ? info.nrp : this.remoteConnect?.nrp;
+    const n = this.compression.negotiate(info.compression, nrp ? nrp.compression ?? [] : undefined);
+    if ('error' in n) {
+      this.close(CloseReasons.ProtocolViolation, n.error, n.error);
+      return true;
+    }
+    if (!n.compress) return false;
+    const rtt = Date.now() - this.createdAt;
+    if (this.solicited) {
+      // Dialer: the plain negotiation INFO goes out alone and completely, then we write S2.
+      this.sendInfo();
+      this.out.flush();
+      this.compression.startWriting(rtt);
+      this.out.stage = this.compression;
+    } else {
+      // Acceptor: our first INFO is long flushed; the writer switches first, so the reply INFO is S2.
+      this.out.flush();
+      this.compression.startWriting(rtt);
+      this.out.stage = this.compression;
+      this.sendInfo();
+    }
+    this.compression.startReading();
+    this.inbound = this.compression;
+    this.switchReader = true;
+    this.parser.stopAfterCurrent();
+    this.log.debug(`${this.label} - Route compression negotiated: ${this.compression.mode}`);
+    return true;
+  }
+
   onPing(): void {
     if (this.tracing) this.trace('<<-', 'PING');
     this.sendControl(PONG);
@@ -370,6 +455,8 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   onPong(): void {
     if (this.tracing) this.trace('<<-', 'PONG');
     this.keepalive.pong();
+    const rtt = this.keepalive.rttMs;
+    if (rtt !== undefined && this.compression.active) this.compression.rtt(rtt);
   }
 
   onOk(): void {

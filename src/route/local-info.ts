@@ -18,8 +18,11 @@ export interface LocalIdentity {
   ip?: string;
 }
 
-export function proxyExtension(): ProxyExtension {
-  return { v: PROXY_EXTENSION_VERSION };
+/** Our extension; `compression` offers proxy-link codecs (only other proxies read it). */
+export function proxyExtension(options?: Options): ProxyExtension {
+  const ext: ProxyExtension = { v: PROXY_EXTENSION_VERSION };
+  if (options?.proxy.lz4) ext.compression = ['lz4'];
+  return ext;
 }
 
 export function buildLocalInfo(id: LocalIdentity, options: Options): RouteInfo {
@@ -36,7 +39,7 @@ export function buildLocalInfo(id: LocalIdentity, options: Options): RouteInfo {
     cluster: id.clusterName,
     lnoc: true,
     lnocu: true,
-    nrp: proxyExtension(),
+    nrp: proxyExtension(options),
   };
   if (id.ip) info.ip = id.ip;
   if (options.cluster.authorization) info.auth_required = true;
@@ -63,7 +66,7 @@ export function buildLocalConnect(
     name: id.serverId,
     cluster: id.clusterName,
     lnoc: true,
-    nrp: proxyExtension(),
+    nrp: proxyExtension(options),
   };
   if (creds.user !== undefined) c.user = creds.user;
   if (creds.password !== undefined) c.pass = creds.password;

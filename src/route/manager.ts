@@ -184,6 +184,7 @@ export class RouteManager implements ConnectionOwner {
       pingMax: c.pingMax,
       maxPending: this.options.proxy.maxPending,
       budget: this.memory,
+      compression: { ...c.compression, lz4: this.options.proxy.lz4 },
       flow: {
         slabSize: this.options.proxy.slabSize,
         highWater: this.options.proxy.highWater,

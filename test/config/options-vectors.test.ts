@@ -22,7 +22,7 @@ t.test('V1: seed example', async (t) => {
     serverName: 'x',
     systemAccount: '$SYS',
     logging: { debug: false, trace: false, logtime: true },
-    proxy: { maxPending: 64 * 1024 * 1024, highWater: 4 * 1024 * 1024, lowWater: 1024 * 1024, stallMs: 1000, slabSize: 256 * 1024, maxMemory: 512 * 1024 * 1024, ...DEFAULT_PROXY_LIMITS },
+    proxy: { maxPending: 64 * 1024 * 1024, highWater: 4 * 1024 * 1024, lowWater: 1024 * 1024, stallMs: 1000, slabSize: 256 * 1024, maxMemory: 512 * 1024 * 1024, lz4: false, ...DEFAULT_PROXY_LIMITS },
     cluster: {
       enabled: true,
       name: 'example',
