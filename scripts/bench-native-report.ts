@@ -187,7 +187,7 @@ export function renderMarkdown(r: NativeReport): string {
   if (r.tls?.length) {
     md.push('## Route TLS on the proxy link (issue 10), as ratios to plaintext in this run');
     md.push('');
-    md.push('Path `tls`: the two-proxy path with route TLS (TLS 1.3, EC P-256 certificates made by openssl for this run). A proxy has one `cluster.tls` for all its routes, as nats-server does, so A1 → proxy A and proxy B → B1 run TLS too; A1 and B1 pay for their leg, the proxies for both of theirs. Ratios are TLS / plaintext; CPU is µs per published message.');
+    md.push('Path `tls`: the two-proxy path with route TLS (default versions and suites, EC P-256 certificates made by openssl for this run). A proxy has one `cluster.tls` for all its routes, as nats-server does, so A1 → proxy A and proxy B → B1 run TLS too; A1 and B1 pay for their leg, the proxies for both of theirs. Ratios are TLS / plaintext; CPU is µs per published message.');
     md.push('');
     const x = (v: number | undefined) => (v === undefined ? '–' : `${f2(v)}×`);
     const us = (v: number | undefined) => (v === undefined ? '–' : f2(v));
