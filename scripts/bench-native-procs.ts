@@ -86,10 +86,13 @@ export async function startProxyProcess(opts: {
   dir: string;
   cli: string;
   cpuProfDir?: string;
+  /** A `tls { }` block for the cluster section (route TLS on every route of this proxy). */
+  tls?: string;
 }): Promise<RunningProxy> {
   const conf = join(opts.dir, `${opts.name}.conf`);
   const routes = opts.routes.length ? `  routes = [ ${opts.routes.map((r) => JSON.stringify(r)).join(', ')} ]\n` : '';
-  writeFileSync(conf, `server_name: ${opts.name}\ncluster {\n  name: ${opts.cluster}\n  listen: "127.0.0.1:-1"\n${routes}}\n`);
+  const tls = opts.tls ? `  ${opts.tls}\n` : '';
+  writeFileSync(conf, `server_name: ${opts.name}\ncluster {\n  name: ${opts.cluster}\n  listen: "127.0.0.1:-1"\n${tls}${routes}}\n`);
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
   const child = spawnTied(process.execPath, [...nodeArgs, opts.cli, '-c', conf]);
   const logFile = join(opts.dir, `${opts.name}.log`);
@@ -137,8 +140,10 @@ export interface MeasuredProcess {
   pid: number;
 }
 
+export type TopologyName = 'direct' | 'proxies' | 'tls';
+
 export interface Topology {
-  name: 'direct' | 'proxies';
+  name: TopologyName;
   /** The site servers by label (A1, B1), for /varz slow-consumer counts. */
   servers: Array<{ label: string; server: StartedServer }>;
   title: string;
@@ -177,23 +182,45 @@ export async function directTopology(): Promise<Topology> {
   };
 }
 
-/** (b) two proxies: A1 → proxy A → proxy B → B1, proxies as separate processes with default options. */
-export async function proxyTopology(o: { dir: string; cli: string; cpuProfDir?: string; tag?: string }): Promise<Topology> {
+/** The certificate files of the TLS topology (made by the runner, see test/helpers/certs.ts). */
+export interface RouteTlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** The cluster `tls { }` block, the same for proxies and nats-servers. */
+export function tlsBlock(f: RouteTlsFiles): string {
+  return `tls { cert_file: ${JSON.stringify(f.cert)}, key_file: ${JSON.stringify(f.key)}, ca_file: ${JSON.stringify(f.ca)}, timeout: 5 }`;
+}
+
+/**
+ * (b) two proxies: A1 → proxy A → proxy B → B1, proxies as separate processes with default options.
+ * With `tls` (topology "tls"): route TLS on the proxy link. A proxy has one `cluster.tls` for all
+ * its routes (as nats-server), so the site legs A1 → proxy A and proxy B → B1 run TLS as well.
+ */
+export async function proxyTopology(o: { dir: string; cli: string; cpuProfDir?: string; tag?: string; tls?: RouteTlsFiles }): Promise<Topology> {
   const tag = o.tag ?? '';
-  const pb = await startProxyProcess({ name: `proxy-B${tag}`, cluster: 'proxied', routes: [], dir: o.dir, cli: o.cli });
+  const block = o.tls ? tlsBlock(o.tls) : undefined;
+  const cluster = o.tls ? 'tlsproxied' : 'proxied';
+  const tls = block ? { tls: block } : {};
+  const pb = await startProxyProcess({ name: `proxy-B${tag}`, cluster, routes: [], dir: o.dir, cli: o.cli, ...tls });
   const pa = await startProxyProcess({
-    name: `proxy-A${tag}`, cluster: 'proxied', routes: [pb.routeUrl], dir: o.dir, cli: o.cli, ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
+    name: `proxy-A${tag}`, cluster, routes: [pb.routeUrl], dir: o.dir, cli: o.cli, ...tls, ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
+  const extra = block ? { extra: block } : {};
   const a1 = await startServer(undefined, {
-    version: SERVER_VERSION, name: `proxied-A1${tag}`, cluster: { name: 'proxied', routes: [pa.routeUrl] }, extraConfig: MAX_PAYLOAD,
+    version: SERVER_VERSION, name: `${cluster}-A1${tag}`, cluster: { name: cluster, routes: [pa.routeUrl], ...extra }, extraConfig: MAX_PAYLOAD,
   });
   const b1 = await startServer(undefined, {
-    version: SERVER_VERSION, name: `proxied-B1${tag}`, cluster: { name: 'proxied', routes: [pb.routeUrl] }, extraConfig: MAX_PAYLOAD,
+    version: SERVER_VERSION, name: `${cluster}-B1${tag}`, cluster: { name: cluster, routes: [pb.routeUrl], ...extra }, extraConfig: MAX_PAYLOAD,
   });
   await routedTo(a1, 1);
   await routedTo(b1, 1);
   return {
-    name: 'proxies', title: 'A1 → proxy A → proxy B → B1', pubUrl: a1.clientUrl, subUrl: b1.clientUrl, a1, proxies: [pa, pb],
+    name: o.tls ? 'tls' : 'proxies',
+    title: o.tls ? 'A1 → proxy A → proxy B → B1, route TLS on every leg' : 'A1 → proxy A → proxy B → B1',
+    pubUrl: a1.clientUrl, subUrl: b1.clientUrl, a1, proxies: [pa, pb],
     servers: [{ label: 'A1', server: a1 }, { label: 'B1', server: b1 }],
     processes: [
       { label: 'A1', role: 'server', pid: a1.pid },

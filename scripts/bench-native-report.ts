@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { machineLine } from '../bench/machine.js';
 import { sizeLabel } from '../bench/streams.js';
 import { compact, writeChart } from './bench-native-charts.js';
-import type { NativeReport, ScenarioResult, TargetCheck } from './bench-native-types.js';
+import type { NativeReport, ScenarioResult, TargetCheck, TlsComparison } from './bench-native-types.js';
 
 const find = (r: NativeReport, topology: ScenarioResult['topology'], size: number, mode: ScenarioResult['mode']) =>
   r.scenarios.find((s) => s.topology === topology && s.size === size && s.mode === mode);
@@ -94,6 +94,40 @@ export function evaluateTargets(r: NativeReport): TargetCheck[] {
   return out;
 }
 
+/** Issue 10: the TLS path at each size as ratios to the plaintext two-proxy path and the direct route of this run. */
+export function compareTls(r: NativeReport, sizes: number[]): TlsComparison[] {
+  const out: TlsComparison[] = [];
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+  for (const size of sizes) {
+    const t = find(r, 'tls', size, 'full');
+    if (!t) continue;
+    const p = find(r, 'proxies', size, 'full');
+    const d = find(r, 'direct', size, 'full');
+    const share = (s: ScenarioResult) => (s.count > 0 ? s.lost / s.count : 0);
+    const c: TlsComparison = {
+      size, msgsPerSec: t.msgsPerSec,
+      proxyA: {}, proxyB: {},
+      lossShare: { tls: share(t) },
+    };
+    const set = <K extends keyof TlsComparison>(o: TlsComparison, k: K, v: TlsComparison[K] | undefined) => {
+      if (v !== undefined) o[k] = v;
+    };
+    set(c, 'vsProxies', ratio(t.msgsPerSec, p?.msgsPerSec));
+    set(c, 'vsDirect', ratio(t.msgsPerSec, d?.msgsPerSec));
+    for (const [k, label] of [['proxyA', 'proxy A'], ['proxyB', 'proxy B']] as const) {
+      const us = cpuOf(t, label);
+      if (us !== undefined) c[k].usPerMsg = us;
+      const x = ratio(us, cpuOf(p, label));
+      if (x !== undefined) c[k].vsProxies = x;
+    }
+    if (p) c.lossShare.proxies = share(p);
+    if (d) c.lossShare.direct = share(d);
+    set(c, 'lossVsProxies', ratio(c.lossShare.tls, c.lossShare.proxies || undefined));
+    out.push(c);
+  }
+  return out;
+}
+
 function table(head: string[], rows: string[][], textColumns = 2): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map((_, i) => (i < textColumns ? '---' : '---:'))), ...rows.map(line)].join('\n');
@@ -131,7 +165,7 @@ export function renderMarkdown(r: NativeReport): string {
     ['payload', 'path', 'messages', 'msg/s', 'MB/s', 'vs direct', 'lost', 'dup', 'p50 µs', 'p99 µs', 'proxy peak RSS', 'slow consumers'],
     fulls.map((s) => {
       const d = find(r, 'direct', s.size, 'full');
-      const vs = s.topology === 'proxies' && d && d.msgsPerSec > 0 ? pct(s.msgsPerSec / d.msgsPerSec) : '';
+      const vs = s.topology !== 'direct' && d && d.msgsPerSec > 0 ? pct(s.msgsPerSec / d.msgsPerSec) : '';
       return [
         sizeLabel(s.size), s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
         s.lost ? `**${int(s.lost)}**` : '0', s.duplicates ? `**${s.duplicates}**` : '0',
@@ -150,6 +184,24 @@ export function renderMarkdown(r: NativeReport): string {
     }),
   ])));
   md.push('');
+  if (r.tls?.length) {
+    md.push('## Route TLS on the proxy link (issue 10), as ratios to plaintext in this run');
+    md.push('');
+    md.push('Path `tls`: the two-proxy path with route TLS (default versions and suites, EC P-256 certificates made by openssl for this run). A proxy has one `cluster.tls` for all its routes, as nats-server does, so A1 → proxy A and proxy B → B1 run TLS too; A1 and B1 pay for their leg, the proxies for both of theirs. Ratios are TLS / plaintext; CPU is µs per published message.');
+    md.push('');
+    const x = (v: number | undefined) => (v === undefined ? '–' : `${f2(v)}×`);
+    const us = (v: number | undefined) => (v === undefined ? '–' : f2(v));
+    const share = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
+    md.push(table(
+      ['payload', 'TLS msg/s', 'vs two proxies', 'vs direct', 'proxy A µs/msg', 'vs plaintext', 'proxy B µs/msg', 'vs plaintext', 'lost: TLS', 'two proxies', 'direct', 'loss vs plaintext'],
+      r.tls.map((c) => [
+        sizeLabel(c.size), int(c.msgsPerSec), x(c.vsProxies), x(c.vsDirect), us(c.proxyA.usPerMsg), x(c.proxyA.vsProxies),
+        us(c.proxyB.usPerMsg), x(c.proxyB.vsProxies), share(c.lossShare.tls), share(c.lossShare.proxies), share(c.lossShare.direct),
+        c.lossVsProxies === undefined ? (c.lossShare.tls === 0 ? 'none lost' : 'plaintext lost none') : x(c.lossVsProxies),
+      ]), 1,
+    ));
+    md.push('');
+  }
   const halves = r.scenarios.filter((s) => s.mode === 'half');
   if (halves.length) {
     md.push('## Latency at half load (one-way, µs)');
@@ -191,7 +243,7 @@ export async function renderCharts(r: NativeReport, dir: string): Promise<string
   const sizes = r.settings.sizes;
   const cats = sizes.map(sizeLabel);
   const paths = r.settings.topologies as Array<ScenarioResult['topology']>;
-  const pathName = (t: string) => (t === 'direct' ? 'direct route' : 'two proxies');
+  const pathName = (t: string) => (t === 'direct' ? 'direct route' : t === 'tls' ? 'two proxies, route TLS' : 'two proxies');
   const sub = `${r.machine.cores} cores, ${r.machine.cpuModel}, ${r.versions.natsServer.replace(/^nats-server: /, 'nats-server ')}, nats-route-proxy ${r.versions.proxyCommit}`;
   const files: string[] = [];
   const emit = async (name: string, c: Parameters<typeof writeChart>[1]) => {
@@ -214,16 +266,17 @@ export async function renderCharts(r: NativeReport, dir: string): Promise<string
     const pcts: Array<[string, (s: ScenarioResult) => number]> = [['p50', (s) => s.latencyUs.p50], ['p99', (s) => s.latencyUs.p99], ['p99.9', (s) => s.latencyUs.p999]];
     await emit('latency', {
       title: 'One-way latency at half load', subtitle: sub, categories: cats, yLabel: 'µs', log: true, format: (v) => compact(v),
-      series: paths.flatMap((t) => pcts.map(([n, f]) => ({ name: `${pathName(t)} ${n}`, values: sizes.map((z) => val(t, z, 'half', f)) }))),
+      series: paths.filter((t) => t !== 'tls').flatMap((t) => pcts.map(([n, f]) => ({ name: `${pathName(t)} ${n}`, values: sizes.map((z) => val(t, z, 'half', f)) }))),
     });
   }
   const procs: Array<[ScenarioResult['topology'], string]> = [
     ['direct', 'A1'], ['direct', 'B1'], ['proxies', 'A1'], ['proxies', 'proxy A'], ['proxies', 'proxy B'], ['proxies', 'B1'],
+    ['tls', 'proxy A'], ['tls', 'proxy B'],
   ];
   await emit('cpu', {
     title: 'CPU per message, by process (full speed)', subtitle: sub, categories: cats, yLabel: 'µs CPU / message', log: true,
     series: procs.filter(([t]) => paths.includes(t)).map(([t, l]) => ({
-      name: `${t === 'direct' ? 'direct' : 'proxied'}: ${l}`, values: sizes.map((z) => val(t, z, 'full', (s) => cpuOf(s, l))),
+      name: `${t === 'direct' ? 'direct' : t === 'tls' ? 'TLS' : 'proxied'}: ${l}`, values: sizes.map((z) => val(t, z, 'full', (s) => cpuOf(s, l))),
     })),
   });
   return files;

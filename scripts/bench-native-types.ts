@@ -44,7 +44,8 @@ export interface ProcessCost {
 }
 
 export interface ScenarioResult {
-  topology: 'direct' | 'proxies';
+  /** 'tls': the two-proxy path with route TLS on the proxy link (and, one cluster.tls per process, the site legs). */
+  topology: 'direct' | 'proxies' | 'tls';
   size: number;
   mode: 'full' | 'half';
   count: number;
@@ -92,7 +93,25 @@ export interface NativeReport {
   /** Route parser alone on 128-byte RMSG in 64 KiB chunks (micro harness, same run). */
   parser128MsgsPerSec?: number;
   targets: TargetCheck[];
+  /** Issue 10: the TLS path as ratios to the plaintext two-proxy path and the direct route, per size. */
+  tls?: TlsComparison[];
   profile?: ProfileSummary & { scenario: ScenarioResult };
   charts: string[];
   durationSeconds: number;
+}
+
+/** One size of the TLS scenario against the plaintext paths of the same run (ratios = tls / plain). */
+export interface TlsComparison {
+  size: number;
+  msgsPerSec: number;
+  /** Throughput ratios; undefined when that path was not measured. */
+  vsProxies?: number;
+  vsDirect?: number;
+  /** CPU µs per message of each proxy under TLS, and as a ratio to the same proxy in plaintext. */
+  proxyA: { usPerMsg?: number; vsProxies?: number };
+  proxyB: { usPerMsg?: number; vsProxies?: number };
+  /** Lost messages as a share of those published: TLS, plaintext proxies, direct. */
+  lossShare: { tls: number; proxies?: number; direct?: number };
+  /** tls loss share / plaintext loss share; undefined when the plaintext path lost nothing. */
+  lossVsProxies?: number;
 }

@@ -6,7 +6,8 @@
 //   --quick                 small matrix (128 B and 16 KiB, short runs)
 //   --sizes 16,128,1024     payload sizes in bytes (default 16,128,1024,16384,1048576)
 //   --count N               messages per full-speed scenario (default: per size)
-//   --topologies direct,proxies
+//   --topologies direct,proxies,tls   (tls: the two-proxy path with route TLS, at 128 B and 16 KiB
+//                           full speed only, as ratios to the plaintext paths; issue 10)
 //   --no-latency            skip the half-load latency scenarios
 //   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
 //   --out <dir>
@@ -18,13 +19,14 @@ import { parseArgs } from 'node:util';
 import { runGroup } from '../bench/harness.js';
 import { machineInfo, machineLine, stamp } from '../bench/machine.js';
 import { sizeLabel } from '../bench/streams.js';
+import { TestPki } from '../test/helpers/certs.js';
 import { binaryPath } from '../test/helpers/nats-server.js';
 import {
   cpuMicros, describeSlowConsumers, directTopology, peakRss, proxyTopology, resetPeakRss, runC, SERVER_VERSION, slowConsumerDelta,
-  slowConsumers, waitForInterest, type Topology,
+  slowConsumers, waitForInterest, type Topology, type TopologyName,
 } from './bench-native-procs.js';
 import { summarizeProfile } from './bench-native-profile.js';
-import { evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
+import { compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
 import type { NativeReport, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts
@@ -37,6 +39,8 @@ const DEFAULT_SIZES = [16, 128, 1024, 16384, 1 << 20];
 // whole default run takes a few minutes on 2 cores.
 const DEFAULT_COUNTS: Record<number, number> = { 16: 300_000, 128: 500_000, 1024: 150_000, 16384: 30_000, [1 << 20]: 400 };
 const QUICK_COUNTS: Record<number, number> = { 16: 20_000, 128: 20_000, 1024: 10_000, 16384: 2_000, [1 << 20]: 40 };
+// Issue 10 asks for the TLS ratio at these sizes; the TLS path runs only where they are selected.
+const TLS_SIZES = [128, 16384];
 
 // ---------------------------------------------------------------------------
 // Progress display: one live line on a terminal, plain lines otherwise.
@@ -217,14 +221,15 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies] [--no-latency] [--cpu-prof] [--out dir]\n');
+    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls] [--no-latency] [--cpu-prof] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
   const sizes = values.sizes ? values.sizes.split(',').map((s) => Number(s.trim())) : quick ? [128, 16384] : DEFAULT_SIZES;
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--sizes: integers from 16 to 2000000');
-  const topoNames = (values.topologies ?? 'direct,proxies').split(',').map((s) => s.trim());
-  if (topoNames.some((t) => t !== 'direct' && t !== 'proxies')) throw new Error('--topologies: direct and/or proxies');
+  const topoNames = (values.topologies ?? 'direct,proxies,tls').split(',').map((s) => s.trim()) as TopologyName[];
+  if (topoNames.some((t) => t !== 'direct' && t !== 'proxies' && t !== 'tls')) throw new Error('--topologies: any of direct, proxies, tls');
+  const tlsSizes = topoNames.includes('tls') ? sizes.filter((z) => TLS_SIZES.includes(z)) : [];
   const countFor = (size: number): number => {
     if (values.count) return Number(values.count);
     const table = quick ? QUICK_COUNTS : DEFAULT_COUNTS;
@@ -245,15 +250,25 @@ async function main(): Promise<number> {
   process.stdout.write(`native bench${quick ? ' (quick)' : ''}: ${machineLine(machine)}\n`);
   process.stdout.write(`${ver.natsServer}, libnats ${ver.libnats}, nats-route-proxy ${ver.proxy} (${ver.proxyCommit})\n`);
 
-  const perSize = topoNames.length * (latency ? 2 : 1);
-  const progress = new Progress(sizes.length * perSize + (values['cpu-prof'] ? 1 : 0));
+  const plain = topoNames.filter((t) => t !== 'tls').length;
+  const progress = new Progress(sizes.length * plain * (latency ? 2 : 1) + tlsSizes.length + (values['cpu-prof'] ? 1 : 0));
   const scenarios: ScenarioResult[] = [];
   const errors: string[] = [];
   let profile: NativeReport['profile'];
   const topos: Topology[] = [];
   try {
     progress.phase('starting sites and proxies');
-    for (const n of topoNames) topos.push(n === 'direct' ? await directTopology() : await proxyTopology({ dir: logs, cli: CLI }));
+    for (const n of topoNames) {
+      if (n === 'direct') topos.push(await directTopology());
+      else if (n === 'proxies') topos.push(await proxyTopology({ dir: logs, cli: CLI }));
+      else if (tlsSizes.length) {
+        // Fresh throwaway certificates in the results folder (never committed): one CA, one leaf
+        // for every process (localhost + 127.0.0.1, serverAuth+clientAuth).
+        const pki = new TestPki(undefined, { dir: join(out, 'tls') });
+        const leaf = pki.leaf('bench-route');
+        topos.push(await proxyTopology({ dir: logs, cli: CLI, tag: '-tls', tls: { ...leaf, ca: pki.ca.cert } }));
+      }
+    }
     // A failing scenario (a path that broke, a process that died) is reported, not fatal: the
     // rest of the matrix still says something.
     const attempt = async (t: Topology, size: number, count: number, rate: number): Promise<ScenarioResult | undefined> => {
@@ -273,8 +288,9 @@ async function main(): Promise<number> {
       const count = countFor(size);
       const full: ScenarioResult[] = [];
       for (const t of topos) {
+        if (t.name === 'tls' && !tlsSizes.includes(size)) continue;
         const r = await attempt(t, size, count, 0);
-        if (r) full.push(r);
+        if (r && t.name !== 'tls') full.push(r);
       }
       if (!latency) continue;
       // The same offered load for both: half of the lower maximum, so neither path is saturated.
@@ -282,7 +298,8 @@ async function main(): Promise<number> {
       if (!Number.isFinite(max)) continue;
       const rate = Math.max(1, max / 2);
       const n = Math.min(count, Math.max(quick ? 200 : 1000, Math.round(rate * (quick ? 1 : 2))));
-      for (const t of topos) await attempt(t, size, n, rate);
+      // TLS is measured at full speed only (issue 10 asks for throughput ratios).
+      for (const t of topos) if (t.name !== 'tls') await attempt(t, size, n, rate);
     }
   } finally {
     progress.phase('stopping');
@@ -322,6 +339,7 @@ async function main(): Promise<number> {
   if (parser128MsgsPerSec !== undefined) report.parser128MsgsPerSec = parser128MsgsPerSec;
   if (profile) report.profile = profile;
   report.targets = evaluateTargets(report);
+  if (tlsSizes.length) report.tls = compareTls(report, tlsSizes);
   report.charts = await renderCharts(report, out);
   report.durationSeconds = (Date.now() - started) / 1000;
   const md = renderMarkdown(report);

@@ -266,7 +266,9 @@ async function applyChanges(
   const cur = current.cluster;
   const nc = next.cluster;
   // First, as the only step that can fail (bad certificate files): a failure changes nothing.
-  if (kinds.has('tls') && nc.tls) {
+  // Re-read even when the paths did not change: as nats-server does on every reload, so files
+  // replaced in place (certificate rotation) take effect on SIGHUP.
+  if (nc.tls && (kinds.has('tls') || cur.tls)) {
     routes.reloadTls(nc.tls);
     cur.tls = nc.tls;
   }

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { machineInfo } from '../../bench/machine.js';
 import { barChartSvg } from '../../scripts/bench-native-charts.js';
 import { stageOf, summarizeProfile } from '../../scripts/bench-native-profile.js';
-import { evaluateTargets, renderMarkdown } from '../../scripts/bench-native-report.js';
+import { compareTls, evaluateTargets, renderMarkdown } from '../../scripts/bench-native-report.js';
 import type { NativeReport, ScenarioResult } from '../../scripts/bench-native-types.js';
 
-function scenario(topology: 'direct' | 'proxies', size: number, mode: 'full' | 'half', o: Omit<Partial<ScenarioResult>, 'cpu'> & { cpu?: Record<string, number> } = {}): ScenarioResult {
+function scenario(topology: ScenarioResult['topology'], size: number, mode: 'full' | 'half', o: Omit<Partial<ScenarioResult>, 'cpu'> & { cpu?: Record<string, number> } = {}): ScenarioResult {
   const cpu = Object.entries(o.cpu ?? {}).map(([label, usPerMsg]) => ({ label, role: 'server' as const, cpuMs: 0, usPerMsg }));
   const { cpu: _c, ...rest } = o;
   return {
@@ -105,4 +105,28 @@ t.test('bar chart: one bar per value, log axis in decades', async (t) => {
   t.equal((svg.match(/<rect x=/g) ?? []).length, 3 + 2, '3 bars + 2 legend swatches');
   for (const tick of ['100', '1k', '10k', '100k', '1M']) t.match(svg, new RegExp(`>${tick}</text>`), `tick ${tick}`);
   t.match(svg, /msg\/s \(log scale\)/);
+});
+
+t.test('the TLS path as ratios to the plaintext paths of the same run (issue 10)', async (t) => {
+  const r = report([
+    scenario('direct', 128, 'full', { msgsPerSec: 200_000 }),
+    scenario('proxies', 128, 'full', { msgsPerSec: 100_000, lost: 10, cpu: { 'proxy A': 2, 'proxy B': 1 } }),
+    scenario('tls', 128, 'full', { msgsPerSec: 50_000, lost: 30, cpu: { 'proxy A': 5, 'proxy B': 1.5 } }),
+    scenario('proxies', 16384, 'full', { msgsPerSec: 4_000, cpu: { 'proxy A': 40 } }),
+    scenario('tls', 16384, 'full', { msgsPerSec: 3_000, cpu: { 'proxy A': 100 } }),
+  ]);
+  const [a, b] = compareTls(r, [128, 16384]);
+  t.equal(a!.vsProxies, 0.5, 'throughput / plaintext proxies');
+  t.equal(a!.vsDirect, 0.25, 'throughput / direct');
+  t.same(a!.proxyA, { usPerMsg: 5, vsProxies: 2.5 }, 'proxy A CPU and ratio');
+  t.same(a!.proxyB, { usPerMsg: 1.5, vsProxies: 1.5 }, 'proxy B CPU and ratio');
+  t.same(a!.lossShare, { tls: 0.03, proxies: 0.01, direct: 0 }, 'loss shares');
+  t.ok(Math.abs(a!.lossVsProxies! - 3) < 1e-9, 'loss ratio');
+  t.equal(b!.vsDirect, undefined, 'no direct at 16 KiB: no ratio');
+  t.equal(b!.lossVsProxies, undefined, 'plaintext lost none: no loss ratio');
+  t.same(b!.proxyB, {}, 'proxy B not measured');
+  r.tls = compareTls(r, [128, 16384]);
+  const md = renderMarkdown(r);
+  t.match(md, /\| 128 B \| 50,000 \| 0\.50× \| 0\.25× \| 5\.00 \| 2\.50× \| 1\.50 \| 1\.50× \| 3\.00% \| 1\.00% \| 0\.00% \| 3\.00× \|/, 'TLS row in the report');
+  t.match(md, /\| 16 KiB \| 3,000 \| 0\.75× \| – \|.*\| none lost \|/, '16 KiB row: missing ratios shown as –');
 });

@@ -1,6 +1,6 @@
 // The benchmark entry points still run end to end (tiny sizes), so they cannot rot: the micro
 // harness over every bench/*.bench.js with --quick, and the native harness on one tiny 128 B
-// scenario per path (direct route and two proxy processes) with --cpu-prof. Nothing here
+// scenario per path (direct route, two proxy processes, the same with route TLS) with --cpu-prof. Nothing here
 // asserts performance; only that each produced its report, JSON and charts.
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -54,7 +54,7 @@ t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON
   t.match(j.versions.natsServer, /2\.10\.27/, 'nats-server version recorded');
   t.ok(j.machine.cores >= 1 && j.machine.cpuModel, 'machine described');
   const kinds = j.scenarios.map((s: { topology: string; mode: string }) => `${s.topology}/${s.mode}`).sort();
-  t.same(kinds, ['direct/full', 'direct/half', 'proxies/full', 'proxies/half'], 'both paths, full speed and half load');
+  t.same(kinds, ['direct/full', 'direct/half', 'proxies/full', 'proxies/half', 'tls/full'], 'plain paths at full speed and half load, TLS at full speed');
   for (const s of j.scenarios) {
     t.ok(s.delivered > 0 && s.msgsPerSec > 0, `${s.topology}/${s.mode}: messages delivered`);
     t.equal(s.delivered + s.lost, s.count, `${s.topology}/${s.mode}: delivered + lost = published`);
@@ -62,11 +62,22 @@ t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON
     t.same(labels, s.topology === 'direct'
       ? ['publisher', 'A1', 'B1', 'subscriber']
       : ['publisher', 'A1', 'proxy A', 'proxy B', 'B1', 'subscriber'], `${s.topology}: CPU of every process`);
-    if (s.topology === 'proxies') t.ok(s.peakRss.length === 2 && s.peakRss.every((p: { bytes: number }) => p.bytes > 0), 'proxies peak RSS');
+    if (s.topology !== 'direct') t.ok(s.peakRss.length === 2 && s.peakRss.every((p: { bytes: number }) => p.bytes > 0), 'proxies peak RSS');
     t.ok(s.latencyUs.count > 0 && s.latencyUs.p99 >= s.latencyUs.p50, `${s.topology}/${s.mode}: latency percentiles`);
   }
   t.ok(j.profile && j.profile.windowed && j.profile.stages.length > 0 && j.profile.top.length > 0, 'cpu profile summarized over the traffic window');
   t.ok(j.targets.length >= 5, 'targets evaluated');
+  // The TLS path: its ratios in the JSON and the report, and its proxies really configured for TLS
+  // (never negotiated: with tls on both ends, and on A1 and B1, a route that came up is a TLS route).
+  t.equal(j.tls?.length, 1, 'one TLS comparison (128 B)');
+  const c = j.tls[0];
+  t.equal(c.size, 128);
+  t.ok(c.msgsPerSec > 0 && c.vsProxies > 0 && c.vsDirect > 0, 'TLS throughput as ratios to both plaintext paths');
+  t.ok(c.proxyA.usPerMsg >= 0 && c.proxyB.usPerMsg >= 0 && 'tls' in c.lossShare && 'proxies' in c.lossShare, 'CPU per proxy and loss shares');
+  t.match(md, /## Route TLS on the proxy link \(issue 10\)/, 'report has the TLS section');
+  for (const n of ['proxy-A-tls', 'proxy-B-tls']) t.match(readFileSync(join(out, 'logs', `${n}.conf`), 'utf8'), /tls \{ cert_file: .*ca_file:/, `${n} runs route TLS`);
+  t.ok(existsSync(join(out, 'tls', 'ca.pem')), 'certificates generated into the results folder');
+  t.match(readFileSync(join(out, 'throughput.svg'), 'utf8'), /two proxies, route TLS/, 'TLS series in the throughput chart');
   for (const c of ['throughput', 'bandwidth', 'latency', 'cpu']) {
     t.match(readFileSync(join(out, `${c}.svg`), 'utf8'), /^<svg /, `${c}.svg`);
     const png = readFileSync(join(out, `${c}.png`));

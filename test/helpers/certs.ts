@@ -1,7 +1,7 @@
-// Certificates for TLS tests, made with the openssl CLI at test time in a temp dir
-// (no private key is ever committed). EC P-256 keys: fast to generate.
+// Certificates for TLS tests and the native bench, made with the openssl CLI at run time in a temp
+// dir or a given folder (no private key is ever committed). EC P-256 keys: fast to generate.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,8 +32,10 @@ export class TestPki {
   readonly dir: string;
   readonly ca: CertPair;
 
-  constructor(t?: { teardown(fn: () => unknown): void }) {
-    this.dir = mkdtempSync(join(tmpdir(), 'nrp-pki-'));
+  /** `dir`: write there and keep the files (the bench's results folder); default a removed temp dir. */
+  constructor(t?: { teardown(fn: () => unknown): void }, o: { dir?: string } = {}) {
+    if (o.dir) mkdirSync((this.dir = o.dir), { recursive: true });
+    else this.dir = mkdtempSync(join(tmpdir(), 'nrp-pki-'));
     t?.teardown(() => rmSync(this.dir, { recursive: true, force: true }));
     this.ca = this.newCa('ca');
   }

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { parseConfigText } from '../../src/config/load.js';
 import { buildOptions, formatIssue } from '../../src/config/build.js';
 import type { Options } from '../../src/config/options.js';
-import { runDaemon, type RunningDaemon } from '../../src/daemon.js';
+import { runDaemon, type OptionsSource, type RunningDaemon } from '../../src/daemon.js';
 import { waitFor } from './nats-server.js';
 
 export interface StartedProxy {
@@ -25,7 +25,7 @@ interface Teardownable { teardown(fn: () => unknown): void }
 export async function startProxy(
   t: Teardownable | undefined,
   conf: string,
-  opts: { serverId?: string; level?: 'info' | 'debug' | 'trace' } = {},
+  opts: { serverId?: string; level?: 'info' | 'debug' | 'trace'; source?: OptionsSource } = {},
 ): Promise<StartedProxy> {
   const built = buildOptions(parseConfigText(conf, 'test.conf'));
   if (!built.options || built.errors.length > 0) {
@@ -52,7 +52,7 @@ export async function startProxy(
     },
   });
   const logger = pino({ level: opts.level ?? 'debug', base: undefined }, sink);
-  const daemon = await runDaemon(options, { logger, serverId: opts.serverId });
+  const daemon = await runDaemon(options, { logger, serverId: opts.serverId, ...(opts.source ? { source: opts.source } : {}) });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
