@@ -21,7 +21,7 @@ t.test('values, sizes and 0', async (t) => {
   t.same(r.options!.proxy, {
     maxPending: 1024 * 1024, maxConnections: 10, maxGossipedRoutes: 0, maxInterestPerConnection: 2_000_000, maxInterestPerAccount: 1000,
     // The flow marks follow a small max_pending down (high water at most max_pending, low water at most half of it).
-    highWater: 1024 * 1024, lowWater: 512 * 1024, stallMs: 1000, slabSize: 256 * 1024, maxMemory: 512 * 1024 * 1024,
+    highWater: 1024 * 1024, lowWater: 512 * 1024, stallMs: 1000, slabSize: 256 * 1024, maxMemory: 512 * 1024 * 1024, lz4: false,
   });
 });
 
