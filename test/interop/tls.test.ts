@@ -100,17 +100,48 @@ for (const version of ['2.10.27', '2.15.1'] as const) {
   });
 }
 
-t.test('two sites through two proxies, TLS on every leg (2.10.27 in A, 2.15.1 in B)', async (t) => {
+t.test('nats-server 2.15.1: TLS and S2 together (compress, then encrypt), both roles', async (t) => {
+  for (const dir of ['proxy accepts', 'proxy dials'] as const) {
+    await t.test(dir, async (t) => {
+      const tag = dir === 'proxy accepts' ? 'acc' : 'dial';
+      let s: StartedServer;
+      let p: StartedProxy;
+      if (dir === 'proxy accepts') {
+        p = await startProxy(t, proxyConf(`p-s2-${tag}`, { tls: tlsBlock(good), cluster: 'compression: s2_fast' }));
+        s = await tlsServer(t, '2.15.1', `s2-${tag}`, { tls: `${tlsBlock(good)}\n  compression: s2_best`, routes: [`nats-route://127.0.0.1:${p.port}`] });
+      } else {
+        s = await tlsServer(t, '2.15.1', `s2-${tag}`, { tls: `${tlsBlock(good)}\n  compression: s2_best` });
+        p = await startProxy(t, proxyConf(`p-s2-${tag}`, { tls: tlsBlock(good), cluster: 'compression: s2_fast', routes: [`nats-route://localhost:${s.clusterPort}`] }));
+      }
+      const id = await serverId(s);
+      await waitFor(() => p.daemon.routes.getPeer(id), { what: 'proxy registers the TLS+S2 server' });
+      const r = await waitFor(() => routeTo(s, p.serverId), { what: 'server /routez lists the proxy' });
+      t.equal(r.compression, 's2_best', 'the server compresses its side at its level');
+      const conn = p.daemon.routes.getPeer(id)!.main;
+      t.equal((conn.socket as any).encrypted, true, 'inside TLS');
+      t.equal(conn.compressionMode, 's2_fast', 'we compress ours at our level');
+      // What the server sent us (its INFO, its interest) came S2-compressed inside TLS and decoded.
+      await waitFor(() => p.daemon.routes.getPeer(id)!.interest.size > 0, { what: 'server interest decoded' });
+      t.ok(conn.bytesInPlain > 0 && conn.bytesInWire > 0, `decoded ${conn.bytesInPlain} bytes from ${conn.bytesInWire} on the wire`);
+    });
+  }
+});
+
+t.test('two sites through two proxies, TLS and S2 on every leg (2.10.27 in A, 2.15.1 in B)', async (t) => {
   const pa = pki.leaf('proxy-a');
   const pb = pki.leaf('proxy-b');
-  const b1 = await tlsServer(t, '2.15.1', 'B1', { pair: pki.leaf('b1') });
-  const proxyB = await startProxy(t, proxyConf('proxy-B', { tls: tlsBlock(pb), routes: [`nats-route://127.0.0.1:${b1.clusterPort}`] }), { level: 'info' });
-  const proxyA = await startProxy(t, proxyConf('proxy-A', { tls: tlsBlock(pa), routes: [`nats-route://localhost:${proxyB.port}`] }), { level: 'info' });
-  const a1 = await tlsServer(t, '2.10.27', 'A1', { pair: pki.leaf('a1'), routes: [`nats-route://127.0.0.1:${proxyA.port}`] });
+  // S2 on every leg as well: compress, then encrypt (the TLS socket carries the compressed slabs).
+  const b1 = await tlsServer(t, '2.15.1', 'B1', { tls: `${tlsBlock(pki.leaf('b1'))}\n  compression: s2_fast` });
+  const proxyB = await startProxy(t, proxyConf('proxy-B', { tls: tlsBlock(pb), cluster: 'compression: s2_fast', routes: [`nats-route://127.0.0.1:${b1.clusterPort}`] }), { level: 'info' });
+  const proxyA = await startProxy(t, proxyConf('proxy-A', { tls: tlsBlock(pa), cluster: 'compression: s2_better', routes: [`nats-route://localhost:${proxyB.port}`] }), { level: 'info' });
+  const a1 = await tlsServer(t, '2.10.27', 'A1', { tls: `${tlsBlock(pki.leaf('a1'))}\n  compression: s2_fast`, routes: [`nats-route://127.0.0.1:${proxyA.port}`] });
   await waitFor(() => proxyA.daemon.routes.getPeers().some((x) => x.kind === 'proxy'), { what: 'proxies connected' });
   await waitFor(async () => (await routeTo(a1, proxyA.serverId)) && (await routeTo(b1, proxyB.serverId)), { what: 'servers routed to their proxies' });
   for (const p of [proxyA, proxyB]) {
-    for (const peer of p.daemon.routes.getPeers()) t.equal((peer.main.socket as any).encrypted, true, `${p.options.serverName} → ${peer.name}: TLS`);
+    for (const peer of p.daemon.routes.getPeers()) {
+      t.equal((peer.main.socket as any).encrypted, true, `${p.options.serverName} → ${peer.name}: TLS`);
+      t.match(peer.main.compressionMode, /^s2_(fast|better)$/, `${p.options.serverName} → ${peer.name}: S2 (${peer.main.compressionMode})`);
+    }
   }
   const ncA = await connect({ servers: a1.clientUrl });
   const ncB = await connect({ servers: b1.clientUrl });
