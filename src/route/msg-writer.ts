@@ -36,21 +36,21 @@ export function writeChanged(
   const src = m.line;
   const b = out.room(m.le - m.ls + (account ? account.length : 0) + LINE_SLACK);
   let p = out.pos;
-  p += VERBS[verb]!.copy(b, p);
+  p = copyInto(VERBS[verb]!, 0, 5, b, p);
   if (verb === VERB_LMSG && m.os >= 0) {
-    p += src.copy(b, p, m.os, m.oe);
+    p = copyInto(src, m.os, m.oe, b, p);
     b[p++] = SP;
   }
   if (account === undefined) {
     if (m.as >= 0) {
-      p += src.copy(b, p, m.as, m.ae);
+      p = copyInto(src, m.as, m.ae, b, p);
       b[p++] = SP;
     }
   } else if (account !== null) {
-    p += account.copy(b, p);
+    p = copyInto(account, 0, account.length, b, p);
     b[p++] = SP;
   }
-  p += src.copy(b, p, m.ss, m.se);
+  p = copyInto(src, m.ss, m.se, b, p);
   let nsel = m.nq;
   if (sel !== null) {
     nsel = 0;
@@ -61,7 +61,7 @@ export function writeChanged(
       b[p++] = SP;
       b[p++] = 0x2b; // '+'
       b[p++] = SP;
-      p += src.copy(b, p, m.rs, m.re);
+      p = copyInto(src, m.rs, m.re, b, p);
     } else {
       b[p++] = SP;
       b[p++] = 0x7c; // '|'
@@ -75,14 +75,14 @@ export function writeChanged(
       while (j < m.qe && src[j] !== SP && src[j] !== TAB) j++;
       if (sel === null || sel[k] !== 0) {
         b[p++] = SP;
-        p += src.copy(b, p, i, j);
+        p = copyInto(src, i, j, b, p);
       }
       i = j;
       k++;
     }
   } else if (m.rs >= 0) {
     b[p++] = SP;
-    p += src.copy(b, p, m.rs, m.re);
+    p = copyInto(src, m.rs, m.re, b, p);
   }
   if (verb !== VERB_RMSG) {
     b[p++] = SP;
@@ -96,6 +96,16 @@ export function writeChanged(
   const ds = strip ? m.ds + m.hdr : m.ds;
   out.span(m.data, ds, ds + size, m.dataStable);
   out.crlf();
+}
+
+/**
+ * src[s, e) into b at p; returns the new position. Fields of a control line are short, and a
+ * native Buffer#copy call costs more than copying a few bytes in JavaScript.
+ */
+function copyInto(src: Buffer, s: number, e: number, b: Buffer, p: number): number {
+  if (e - s > 48) return p + src.copy(b, p, s, e);
+  for (let i = s; i < e; i++) b[p++] = src[i]!;
+  return p;
 }
 
 /** Decimal digits of n at b[p..]; returns the new position. */
