@@ -237,7 +237,6 @@ export class Outbound {
     this.partSlabs = [];
     this.partsBytes = 0;
     this.stats.flushes++;
-    const socket = this.socket;
     if (this.stage) {
       // The stage gets the whole batch (one compressed stream per flush, as nats-server does);
       // the slabs are free once it has consumed them.
@@ -249,7 +248,6 @@ export class Outbound {
     }
     if (this.slab.inflight === 0 && this.pos === this.flushedTo) this.pos = this.flushedTo = 0;
     this.armDeadline();
-    void socket;
   };
 
   private writeAll(bufs: Buffer[], slabs: (Slab | undefined)[] | undefined): void {
