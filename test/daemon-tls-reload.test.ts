@@ -4,13 +4,11 @@
 // as cert-manager does) serve new connections, the established route keeps its rid, and a bad
 // certificate file fails the reload and changes nothing.
 import t from 'tap';
-import tls from 'node:tls';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
 import { startServer, waitFor } from './helpers/nats-server.js';
 import { startProxy, type StartedProxy } from './helpers/proxy.js';
-import { TestPki, type CertPair } from './helpers/certs.js';
+import { fingerprint, servedFingerprint, TestPki, type CertPair } from './helpers/certs.js';
 import { parseConfigText } from '../src/config/load.js';
 import { buildOptions, formatIssue } from '../src/config/build.js';
 import type { Options } from '../src/config/options.js';
@@ -38,18 +36,6 @@ async function hup(proxy: StartedProxy, pair: CertPair) {
   return proxy.daemon.reload();
 }
 
-/** The fingerprint of the certificate a fresh TLS client is shown on `port`. */
-function servedFingerprint(port: number, client: CertPair): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tls.connect({
-      port, host: '127.0.0.1', cert: readFileSync(client.cert), key: readFileSync(client.key),
-      ca: readFileSync(pki.ca.cert), checkServerIdentity: () => undefined,
-    });
-    s.once('secureConnect', () => { resolve(s.getPeerX509Certificate()!.fingerprint256); s.destroy(); });
-    s.once('error', reject);
-  });
-}
-const fingerprint = (file: string) => new X509Certificate(readFileSync(file)).fingerprint256;
 
 t.test('reload with new certificate files on a TLS daemon, peer nats-server 2.15.1', async (t) => {
   const client = pki.leaf('client');
@@ -67,7 +53,7 @@ t.test('reload with new certificate files on a TLS daemon, peer nats-server 2.15
   const rid = peer.main.rid;
   const serverRoute = async () => ((await server.routez()).routes ?? []).find((r: { remote_id: string }) => r.remote_id === proxy.serverId);
   const serverRid = (await waitFor(serverRoute, { what: 'the proxy in the server\'s /routez' })).rid as number;
-  t.equal(await servedFingerprint(proxy.port, client), fingerprint(first.cert), 'serves the first certificate');
+  t.equal(await servedFingerprint(proxy.port, client, pki.ca.cert), fingerprint(first.cert), 'serves the first certificate');
 
   const unchanged = async (what: string) => {
     t.equal(proxy.daemon.routes.getPeer(sid)?.main.rid, rid, `${what}: the established route keeps its rid at the proxy`);
@@ -80,13 +66,13 @@ t.test('reload with new certificate files on a TLS daemon, peer nats-server 2.15
     const r = await hup(proxy, second);
     t.ok(r.ok, `reload ok ${r.errors.join('; ')}`);
     t.ok(r.changes.some((c) => c.field === 'cluster.tls' && c.live), 'cluster.tls changed live');
-    t.equal(await servedFingerprint(proxy.port, client), fingerprint(second.cert), 'a new connection gets the new certificate');
+    t.equal(await servedFingerprint(proxy.port, client, pki.ca.cert), fingerprint(second.cert), 'a new connection gets the new certificate');
     await unchanged('after the reload');
     t.same(proxy.daemon.options().cluster.tls?.certFile, second.cert, 'running options point at the new files');
   });
 
   await t.test('a bad certificate file fails the reload and changes nothing', async (t) => {
-    const before = await servedFingerprint(proxy.port, client);
+    const before = await servedFingerprint(proxy.port, client, pki.ca.cert);
     const bad: CertPair = { cert: join(pki.dir, 'bad.pem'), key: join(pki.dir, 'bad-key.pem') };
     writeFileSync(bad.cert, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
     copyFileSync(first.key, bad.key);
@@ -95,7 +81,7 @@ t.test('reload with new certificate files on a TLS daemon, peer nats-server 2.15
     t.notOk(r.ok, 'reload refused');
     t.ok(r.errors.length > 0, `with a reason: ${r.errors.join('; ')}`);
     t.ok(proxy.logs().some((l) => /Failed to reload server configuration/.test(l)), 'failure logged');
-    t.equal(await servedFingerprint(proxy.port, client), before, 'new connections still get the previous certificate');
+    t.equal(await servedFingerprint(proxy.port, client, pki.ca.cert), before, 'new connections still get the previous certificate');
     t.equal(proxy.daemon.options().cluster.tls?.certFile, certBefore, 'running options unchanged');
     await unchanged('after the failed reload');
   });
@@ -108,13 +94,13 @@ t.test('reload with new certificate files on a TLS daemon, peer nats-server 2.15
     copyFileSync(third.key, live.key);
     const r = await hup(proxy, live);
     t.ok(r.ok, `reload ok ${r.errors.join('; ')}`);
-    t.equal(await servedFingerprint(proxy.port, client), fingerprint(third.cert), 'a new connection gets the rewritten certificate');
+    t.equal(await servedFingerprint(proxy.port, client, pki.ca.cert), fingerprint(third.cert), 'a new connection gets the rewritten certificate');
     await unchanged('after the in-place reload');
 
     writeFileSync(live.key, 'not a key\n');
     const bad = await hup(proxy, live);
     t.notOk(bad.ok, 'a broken file in place fails the reload');
-    t.equal(await servedFingerprint(proxy.port, client), fingerprint(third.cert), 'and changes nothing');
+    t.equal(await servedFingerprint(proxy.port, client, pki.ca.cert), fingerprint(third.cert), 'and changes nothing');
     await unchanged('after the failed in-place reload');
   });
 });

@@ -1,7 +1,9 @@
 // Certificates for TLS tests and the native bench, made with the openssl CLI at run time in a temp
 // dir or a given folder (no private key is ever committed). EC P-256 keys: fast to generate.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -87,3 +89,18 @@ export class TestPki {
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
+
+/** The SHA-256 fingerprint of the certificate a fresh TLS client (with `client`'s pair) is shown on `port`. */
+export function servedFingerprint(port: number, client: CertPair, caFile: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({
+      port, host: '127.0.0.1', cert: readFileSync(client.cert), key: readFileSync(client.key),
+      ca: readFileSync(caFile), checkServerIdentity: () => undefined,
+    });
+    s.once('secureConnect', () => { resolve(s.getPeerX509Certificate()!.fingerprint256); s.destroy(); });
+    s.once('error', reject);
+  });
+}
+
+/** The SHA-256 fingerprint of a certificate file. */
+export const fingerprint = (file: string): string => new X509Certificate(readFileSync(file)).fingerprint256;

@@ -5,6 +5,7 @@ import t from 'tap';
 import net from 'node:net';
 import { startProxy } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/nats-server.js';
+import { hello } from '../helpers/raw-peer.js';
 
 function prng(seed: number) {
   let s = seed >>> 0;
@@ -48,11 +49,6 @@ function garbage(): string {
   return Array.from({ length: 1 + int(6) }, () => pick(frames)()).join('');
 }
 
-const hello = (id: string, proxy = false) => {
-  const ext = proxy ? ',"nrp":{"v":1}' : '';
-  return `CONNECT {"verbose":false,"name":"${id}","cluster":"c1"${ext}}\r\n`
-    + `INFO {"server_id":"${id}","server_name":"${id}","port":1,"cluster":"c1","headers":true${ext}}\r\n`;
-};
 
 t.test('fuzzed peers cannot crash the daemon or disturb healthy peers', async (t) => {
   const proxy = await startProxy(t, `cluster { name: c1, listen: "127.0.0.1:-1" }\n`, { level: 'info' });

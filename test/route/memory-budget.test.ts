@@ -5,12 +5,8 @@ import t from 'tap';
 import net from 'node:net';
 import { startProxy } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/nats-server.js';
+import { hello } from '../helpers/raw-peer.js';
 
-const hello = (id: string, proxy = false) => {
-  const ext = proxy ? ',"nrp":{"v":1}' : '';
-  return `CONNECT {"verbose":false,"name":"${id}","cluster":"c1"${ext}}\r\n`
-    + `INFO {"server_id":"${id}","server_name":"${id}","port":1,"cluster":"c1","headers":true${ext}}\r\n`;
-};
 
 t.test('many large partial messages stay within max_memory; healthy peers are unaffected', async (t) => {
   const MB = 1024 * 1024;

@@ -2,13 +2,11 @@
 // established route is not touched, bad files change nothing. And verify_cert_and_check_known_urls
 // between two proxies.
 import t from 'tap';
-import tls from 'node:tls';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
 import { waitFor } from '../helpers/nats-server.js';
 import { startProxy } from '../helpers/proxy.js';
-import { TestPki, type CertPair } from '../helpers/certs.js';
+import { fingerprint, servedFingerprint, TestPki, type CertPair } from '../helpers/certs.js';
 
 const pki = new TestPki(t);
 
@@ -21,18 +19,6 @@ cluster {
 }
 `;
 
-/** The fingerprint of the certificate a fresh TLS client is shown on `port`. */
-function servedFingerprint(port: number, client: CertPair): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tls.connect({
-      port, host: '127.0.0.1', cert: readFileSync(client.cert), key: readFileSync(client.key),
-      ca: readFileSync(pki.ca.cert), checkServerIdentity: () => undefined,
-    });
-    s.once('secureConnect', () => { resolve(s.getPeerX509Certificate()!.fingerprint256); s.destroy(); });
-    s.once('error', reject);
-  });
-}
-const fingerprint = (file: string) => new X509Certificate(readFileSync(file)).fingerprint256;
 
 t.test('reloadTls: new connections use the new certificate, the established route stays', async (t) => {
   const first = pki.leaf('first');
@@ -43,21 +29,21 @@ t.test('reloadTls: new connections use the new certificate, the established rout
   const b = await startProxy(t, conf('b', pki.leaf('b'), { routes: [`nats-route://127.0.0.1:${a.port}`] }));
   const peer = await waitFor(() => a.daemon.routes.getPeer(b.serverId), { what: 'b registered at a' });
   const rid = peer.main.rid;
-  t.equal(await servedFingerprint(a.port, first), fingerprint(first.cert), 'serves the first certificate');
+  t.equal(await servedFingerprint(a.port, first, pki.ca.cert), fingerprint(first.cert), 'serves the first certificate');
 
   // The operator replaces the files in place, then SIGHUP calls reloadTls.
   const second = pki.leaf('second');
   copyFileSync(second.cert, live.cert);
   copyFileSync(second.key, live.key);
   a.daemon.routes.reloadTls(a.options.cluster.tls!);
-  t.equal(await servedFingerprint(a.port, first), fingerprint(second.cert), 'a new connection sees the re-read certificate');
+  t.equal(await servedFingerprint(a.port, first, pki.ca.cert), fingerprint(second.cert), 'a new connection sees the re-read certificate');
   t.equal(a.daemon.routes.getPeer(b.serverId)?.main.rid, rid, 'the established route was not touched');
   t.equal(a.daemon.routes.getPeer(b.serverId)?.main.state, 'registered');
 
   // A broken file: the reload fails loudly and the running context stays.
   writeFileSync(live.key, 'not a key\n');
   t.throws(() => a.daemon.routes.reloadTls(a.options.cluster.tls!), { code: 'ERR_CONFIG_INVALID' });
-  t.equal(await servedFingerprint(a.port, first), fingerprint(second.cert), 'still the second certificate after a failed reload');
+  t.equal(await servedFingerprint(a.port, first, pki.ca.cert), fingerprint(second.cert), 'still the second certificate after a failed reload');
   t.ok(a.logs().some((l) => /Reloaded: cluster TLS certificates/.test(l)), 'reload logged');
 });
 
