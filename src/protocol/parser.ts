@@ -9,7 +9,7 @@
 // Contract with the caller: a chunk passed to parse() must not be modified afterwards, because
 // pieces of frames that straddle chunks keep views into it until the frame is complete.
 
-import { RoutedMsg, VERB_HMSG, VERB_LMSG, VERB_RMSG, type MsgVerb } from './msg.js';
+import { RoutedMsg, VERB_HMSG, VERB_LMSG, VERB_NAMES, VERB_RMSG, type MsgVerb } from './msg.js';
 import type { Interest, RouteParserHandler } from './types.js';
 
 export interface RouteParserOptions {
@@ -63,7 +63,6 @@ const V_UNSUB = 17;
 const V_PUB = 18;
 const V_HPUB = 19;
 const NEED_MORE = -1;
-const VERB_NAMES_LOCAL = ['RMSG', 'HMSG', 'LMSG'] as const;
 const BAD = -2;
 
 // Lower-case spellings; the first bytes are already matched by the switch in matchVerb.
@@ -312,7 +311,7 @@ export class RouteParser {
         this.reserved = this.size;
       } else {
         this.skipPayload = true;
-        this.handler.onOversize?.(VERB_NAMES_LOCAL[this.msg.verb]!, this.size, 'memory budget');
+        this.handler.onOversize?.(VERB_NAMES[this.msg.verb]!, this.size, 'memory budget');
       }
     }
     if (!this.skipPayload) {
@@ -370,7 +369,7 @@ export class RouteParser {
   /** A routed message's payload: kept, or skipped unbuffered when over maxPayload. */
   private startMessagePayload(size: number): void {
     const skip = size > this.maxPayload;
-    if (skip) this.handler.onOversize?.(VERB_NAMES_LOCAL[this.msg.verb]!, size);
+    if (skip) this.handler.onOversize?.(VERB_NAMES[this.msg.verb]!, size);
     this.startPayload(size, skip);
   }
 

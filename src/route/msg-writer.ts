@@ -1,7 +1,7 @@
 // Writes a routed message into a connection's outbound slabs (design.md §3): unchanged frames
 // as spans of their input (no re-encoding, joined with adjacent frames), changed ones by
 // copying the fields that stay straight from the input bytes. Nothing here allocates.
-import { VERB_HMSG, VERB_LMSG, VERB_RMSG, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
+import { VERB_LMSG, VERB_RMSG, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
 import type { Outbound } from './outbound.js';
 
 const VERBS = [Buffer.from('RMSG '), Buffer.from('HMSG '), Buffer.from('LMSG ')];
@@ -125,4 +125,3 @@ function writeUint(b: Buffer, p: number, n: number): number {
   return p + digits;
 }
 
-export { VERB_HMSG, VERB_LMSG, VERB_RMSG };
