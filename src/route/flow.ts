@@ -76,11 +76,6 @@ export class FlowControl {
     this.release();
   }
 
-  /** A producer went away: forget it without resuming. */
-  forget(src: Pausable): void {
-    this.blocked.delete(src);
-  }
-
   private release(): void {
     if (this.blocked.size === 0) return;
     const held = [...this.blocked];
