@@ -252,9 +252,6 @@ export async function runDaemon(options: Options, opts: DaemonOptions = {}): Pro
 
 function warnUnimplemented(options: Options, logger: Logger): void {
   const c = options.cluster;
-  if (c.accounts.some((a) => a !== options.systemAccount)) {
-    logger.warn('cluster.accounts (pinned accounts) is not implemented yet: all accounts share one route per server');
-  }
   if (c.nameDynamic) logger.warn('Cluster name was dynamically generated, consider setting one');
 }
 

@@ -124,6 +124,25 @@ export class InterestTable {
     return this.byAccount.keys();
   }
 
+  /** Entries of one account. */
+  accountSize(account: string): number {
+    return this.byAccount.get(account)?.entries.size ?? 0;
+  }
+
+  *accountEntries(account: string): IterableIterator<Interest> {
+    const acc = this.byAccount.get(account);
+    if (acc !== undefined) yield* acc.entries.values();
+  }
+
+  /** Removes one account's entries and returns their removals (its connection closed, the peer stays). */
+  clearAccount(account: string): Interest[] {
+    const acc = this.byAccount.get(account);
+    if (acc === undefined) return [];
+    this.byAccount.delete(account);
+    this.count -= acc.entries.size;
+    return [...acc.entries.values()].map(removal);
+  }
+
   /** Removes everything and returns what was removed (to withdraw it when the peer leaves). */
   clear(): Interest[] {
     const removed = [...this.entries()];

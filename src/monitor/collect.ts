@@ -81,13 +81,21 @@ export function reconnectsOf(serverId: string): number {
   return Math.max(0, (registrations.get(serverId) ?? 0) - 1);
 }
 
-/** The connections of a peer: one today (no pool); pooled and pinned ones will be listed here. */
-function peerConnections(peer: RoutePeer): RouteConnection[] {
-  return [peer.main];
+/** Entries of the peer's interest that arrived on one connection (nats-server counts per route connection). */
+function connectionInterest(peer: RoutePeer, conn: RouteConnection): { count: number; subjects: () => string[] } {
+  let count = 0;
+  for (const acc of conn.interestAccounts) count += peer.interest.accountSize(acc);
+  const subjects = (): string[] => {
+    const out: string[] = [];
+    for (const acc of conn.interestAccounts) for (const e of peer.interest.accountEntries(acc)) out.push(e.subject);
+    return out;
+  };
+  return { count, subjects };
 }
 
-function record(routes: RouteManager, peer: RoutePeer, conn: RouteConnection, poolIndex: number): ConnectionRecord {
+function record(routes: RouteManager, peer: RoutePeer, conn: RouteConnection): ConnectionRecord {
   const info = peer.info;
+  const interest = connectionInterest(peer, conn);
   const ext = (info as { nrp?: { site?: unknown } }).nrp;
   return {
     rid: conn.rid,
@@ -107,13 +115,13 @@ function record(routes: RouteManager, peer: RoutePeer, conn: RouteConnection, po
     bytesOut: conn.stats.bytesOut,
     wireBytesIn: conn.bytesInWire,
     wireBytesOut: conn.bytesOutWire,
-    subscriptions: peer.interest.size,
-    subjects: () => [...peer.interest.entries()].map((e) => e.subject),
-    account: undefined, // no pinned-account connections yet
+    subscriptions: interest.count,
+    subjects: interest.subjects,
+    account: conn.pinnedAccount,
     compression: conn.compressionMode,
     kind: peer.kind,
     site: ext && typeof ext.site === 'string' ? ext.site : '',
-    poolIndex,
+    poolIndex: conn.pinnedAccount !== undefined ? -1 : conn.poolIdx,
     pausedMs: Math.round(conn.stats.pausedMs),
     slowConsumers: conn.flow.stats.slowConsumers,
     msgsDropped: conn.stats.msgsDropped,
@@ -127,9 +135,7 @@ function record(routes: RouteManager, peer: RoutePeer, conn: RouteConnection, po
 export function collectConnections(routes: RouteManager): ConnectionRecord[] {
   const out: ConnectionRecord[] = [];
   for (const peer of routes.getPeers()) {
-    peerConnections(peer).forEach((conn, i) => {
-      if (conn.state === 'registered') out.push(record(routes, peer, conn, i));
-    });
+    for (const conn of peer.connections()) if (conn.state === 'registered') out.push(record(routes, peer, conn));
   }
   return out;
 }
@@ -156,7 +162,7 @@ export function identity(routes: RouteManager, options: Options): Identity {
     listenHost: options.cluster.host,
     listenPort: routes.listenPort,
     advertise: options.cluster.advertise,
-    poolSize: -1, // we run no-pool routes today (local-info.ts); TODO(lead) with pooling
+    poolSize: options.cluster.poolSize,
     // nats-server lists the configured route URLs as host:port (no scheme, no credentials).
     routeUrls: options.cluster.routes.map((r) => (r.host.includes(':') ? `[${r.host}]:${r.port}` : `${r.host}:${r.port}`)),
   };

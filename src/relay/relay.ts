@@ -16,6 +16,7 @@ import type { RoutedMsg } from '../protocol/msg.js';
 import type { RouteConnection } from '../route/connection.js';
 import type { RouteObserver, RouteManager } from '../route/manager.js';
 import type { PeerKind, RoutePeer } from '../route/peer.js';
+import { PoolLayout, type AccountSlot } from '../route/pool.js';
 
 export interface RelayStats {
   msgsFromServers: number;
@@ -45,6 +46,8 @@ interface Decision {
 
 interface AccountRoutes {
   readonly name: string;
+  /** Which connection of a peer carries the account (pool index, pinned), computed once. */
+  readonly slot: AccountSlot;
   /** subject bytes → decision, for messages going to proxies / to servers. */
   readonly toProxies: SpanMap<Decision>;
   readonly toServers: SpanMap<Decision>;
@@ -72,9 +75,11 @@ export class Relay implements RouteObserver {
   // Scratch for queue assignment: target index per queue token of the current message.
   private assign = new Int32Array(16);
   private sel = new Uint8Array(16);
+  private readonly pool: PoolLayout;
 
   constructor(routes: RouteManager, private readonly random: () => number = Math.random) {
     routes.observer = this;
+    this.pool = routes.pool ?? new PoolLayout(-1, []);
   }
 
   private side(kind: PeerKind): Set<RoutePeer> {
@@ -90,6 +95,13 @@ export class Relay implements RouteObserver {
     this.forgetDecisions(peer.kind);
     // A new peer learns everything the other side currently wants.
     for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) peer.sendInterest(d);
+  }
+
+  /** A further connection of a peer: the interest of the accounts it carries (the others already have theirs). */
+  connectionAdded(peer: RoutePeer, conn: RouteConnection): void {
+    for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) {
+      if (peer.carriesInterest(conn, d.account)) peer.sendInterest(d);
+    }
   }
 
   peerRemoved(peer: RoutePeer): void {
@@ -116,12 +128,18 @@ export class Relay implements RouteObserver {
     let acc = this.accounts.get(b, s, e);
     if (acc === undefined) {
       const name = b.toString('latin1', s, e);
-      acc = this.accountsByName.get(name);
-      if (acc === undefined) {
-        acc = { name, toProxies: new SpanMap(256), toServers: new SpanMap(256) };
-        this.accountsByName.set(name, acc);
-      }
+      acc = this.named(name);
       this.accounts.set(b, s, e, acc);
+    }
+    return acc;
+  }
+
+  /** A pinned connection's messages carry no account token: the connection names it. */
+  private named(name: string): AccountRoutes {
+    let acc = this.accountsByName.get(name);
+    if (acc === undefined) {
+      acc = { name, slot: this.pool.slot(name), toProxies: new SpanMap(256), toServers: new SpanMap(256) };
+      this.accountsByName.set(name, acc);
     }
     return acc;
   }
@@ -172,11 +190,13 @@ export class Relay implements RouteObserver {
     if (toProxies) this.stats.msgsFromServers++;
     else this.stats.msgsFromProxies++;
     const side = toProxies ? this.proxies : this.servers;
-    if (side.size === 0 || m.as < 0) return;
+    if (side.size === 0) return;
     // Matched on the routed subject as nats-server does. A JetStream push delivery already
     // travels on its deliver subject; the `$JS.ACK…@<subject>` reply only tells the receiving
     // server which subject to show its client, so it passes through untouched.
-    const acc = this.account(m.line, m.as, m.ae);
+    const pinned = conn.pinnedAccount;
+    const acc = m.as >= 0 ? this.account(m.line, m.as, m.ae) : pinned !== undefined ? this.named(pinned) : undefined;
+    if (acc === undefined) return;
     const cache = toProxies ? acc.toProxies : acc.toServers;
     let d = cache.get(m.line, m.ss, m.se);
     if (d === undefined) {
@@ -187,7 +207,7 @@ export class Relay implements RouteObserver {
     const targets = d.targets;
     if (targets.length === 0) return;
     if (m.nq === 0) {
-      for (let j = 0; j < targets.length; j++) if (d.plain[j] === 1) this.count(targets[j]!.forward(m, conn, null), toProxies);
+      for (let j = 0; j < targets.length; j++) if (d.plain[j] === 1) this.count(targets[j]!.forward(m, conn, null, acc.slot), toProxies);
       return;
     }
     this.assignQueues(m, d);
@@ -202,7 +222,7 @@ export class Relay implements RouteObserver {
         sel = this.sel;
         for (let k = 0; k < nq; k++) sel[k] = assign[k] === j ? 1 : 0;
       }
-      this.count(targets[j]!.forward(m, conn, sel), toProxies);
+      this.count(targets[j]!.forward(m, conn, sel, acc.slot), toProxies);
     }
   }
 

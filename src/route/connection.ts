@@ -35,8 +35,12 @@ export type RegisterVerdict =
 export interface ConnectionOwner {
   /** Acceptor: checks CONNECT (auth, cluster name…); resolves to an -ERR text or undefined if accepted. */
   checkConnect(conn: RouteConnection, connect: RouteConnect): Promise<{ errText?: string; reason: CloseReason; detail?: string } | undefined>;
-  /** The peer's first INFO: decide whether this connection becomes a registered route. */
+  /** The peer's (final) INFO: decide whether this connection becomes a registered route, and place it in its peer. */
   register(conn: RouteConnection, info: RouteInfo): RegisterVerdict;
+  /** After a successful register, once our delayed INFO is queued: interest, gossip, pool pacing. */
+  activated(conn: RouteConnection): void;
+  /** The PONG to a pool-pacing PING (§3.4): the next pooled connection may be dialed. */
+  poolPong(conn: RouteConnection): void;
   /** An INFO after registration (gossip, lame duck, pinned-account requests…). */
   asyncInfo(conn: RouteConnection, info: RouteInfo): void;
   interest(conn: RouteConnection, op: Interest): void;
@@ -48,6 +52,8 @@ export interface ConnectionOwner {
 export interface ConnectionSettings {
   localInfo: () => RouteInfo; // built fresh: cluster name may be adopted at runtime
   localConnect?: RouteConnect; // dialer only
+  /** Dialer: this connection is the dedicated one of a pinned account (§4.1). */
+  pinnedAccount?: string;
   authTimeoutMs?: number; // acceptor with a configured user
   handshakeTimeoutMs: number; // any connection that never registers is dropped
   pingIntervalMs: number;
@@ -106,6 +112,14 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   };
   /** The registered peer this connection belongs to (set by the owner at registration). */
   peer: RoutePeer | undefined;
+  /** Pool index of a pooled connection (set at registration; -1 for no-pool and pinned connections). */
+  poolIdx = -1;
+  /** The account of a pinned-account connection: its lines carry no account token (§4.2). */
+  pinnedAccount: string | undefined;
+  /** Accounts this connection delivered interest for: withdrawn when it closes and its peer stays. */
+  readonly interestAccounts = new Set<string>();
+  /** A pool-pacing PING is outstanding: its PONG lets the next pooled connection be dialed. */
+  private poolPing = false;
 
   private readonly parser: RouteParser;
   readonly out: Outbound;
@@ -119,7 +133,6 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private connectSeen = false;
-  private infoSent = false;
   /** Route compression (§5): negotiated on the peer's first INFO; then registration waits for its second. */
   readonly compression: RouteCompression;
   private compressionNegotiated = false;
@@ -166,6 +179,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       this.log.warn(`${this.label} - Decompression error (${err.reason}): ${err.message}`);
       this.close(CloseReasons.ReadError, undefined, `decompression ${err.reason}: ${err.message}`);
     });
+    if (settings.pinnedAccount !== undefined) this.setPinned(settings.pinnedAccount);
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('error', (err: Error) => this.close(CloseReasons.ReadError, undefined, err.message));
     socket.on('close', () => this.close(CloseReasons.ClientClosed, undefined));
@@ -210,10 +224,26 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   }
 
   private sendInfo(): void {
-    this.infoSent = true;
     const info = this.settings.localInfo();
     info.compression = this.compression.infoValue();
+    if (this.solicited) {
+      // Only the dialer names the slot (0 is omitted) or the pinned account (§3.3, §4.1).
+      if (this.poolIdx > 0) info.route_pool_idx = this.poolIdx;
+      if (this.pinnedAccount !== undefined) info.route_account = this.pinnedAccount;
+    }
     this.sendControl(encodeInfo(info));
+  }
+
+  /** This connection carries one account only: its lines omit the account token. */
+  setPinned(account: string): void {
+    this.pinnedAccount = account;
+    this.parser.pinnedAccount = account;
+  }
+
+  /** Pool pacing (§3.4): a PING whose PONG proves the handshake before the next connection is dialed. */
+  sendPoolPing(): void {
+    this.poolPing = true;
+    this.sendControl(PING);
   }
 
   /** Negotiated mode as /routez shows it (the level in use for s2_auto), and wire vs plain byte counts. */
@@ -392,11 +422,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     if (!this.compressionNegotiated) {
       this.compressionNegotiated = true;
       if (this.negotiateCompression(info)) return;
-    } else if (this.solicited && this.compression.active) {
-      // The acceptor's compressed INFO: answer with our real (now compressed) INFO, then register.
-      this.sendInfo();
     }
-    if (this.solicited && !this.infoSent) this.sendInfo();
     this.parser.peerLnocu = info.lnocu === true;
     const verdict = this.owner.register(this, info);
     if (!verdict.ok) {
@@ -404,12 +430,14 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       this.close(verdict.reason, verdict.errText, verdict.detail);
       return;
     }
-    // Registering may already have closed us (e.g. the initial interest overflowed): stay closed.
-    if (this.parser.failed) return;
+    // The dialer's delayed INFO (compressed when negotiated) names the pool slot it just took, and
+    // goes out before any interest (route.go:addRoute "sendDelayedInfo").
+    if (this.solicited) this.sendInfo();
     this.remoteInfo = info;
     this.state = 'registered';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.keepalive.start();
+    this.owner.activated(this);
   }
 
   /**
@@ -457,6 +485,10 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.keepalive.pong();
     const rtt = this.keepalive.rttMs;
     if (rtt !== undefined && this.compression.active) this.compression.rtt(rtt);
+    if (this.poolPing && this.state === 'registered') {
+      this.poolPing = false;
+      this.owner.poolPong(this);
+    }
   }
 
   onOk(): void {

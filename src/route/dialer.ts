@@ -27,6 +27,10 @@ export interface DialerSettings {
   connectBackoff: boolean;
   /** Implicit routes: the gossip said the peer requires auth, so our cluster credentials go along. */
   sendClusterAuth?: boolean;
+  /** A pinned account's dedicated connection (§4.1). */
+  account?: string;
+  /** Not the address's first connection: another pooled one or a pinned account's (§3.4). */
+  extra?: boolean;
 }
 
 export class RouteDialer {
@@ -56,6 +60,14 @@ export class RouteDialer {
 
   get sendClusterAuth(): boolean {
     return this.settings.sendClusterAuth === true;
+  }
+
+  get account(): string | undefined {
+    return this.settings.account;
+  }
+
+  get extra(): boolean {
+    return this.settings.extra === true;
   }
 
   start(delayMs = 0): void {

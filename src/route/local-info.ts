@@ -1,5 +1,6 @@
-// Our own INFO and CONNECT (route-protocol.md §1.5, §1.6, §10b): a no-pool, uncompressed
-// route peer that supports headers and leafnode-origin interest, plus the proxy extension.
+// Our own INFO and CONNECT (route-protocol.md §1.5, §1.6, §10b): a route peer that pools like
+// nats-server 2.11.2+ (pool_size, default 3), supports headers and leafnode-origin interest,
+// plus the proxy extension. The connection adds route_pool_idx / route_account (dialer only).
 import type { Options } from '../config/options.js';
 import type { ProxyExtension, RouteConnect, RouteInfo } from '../protocol/types.js';
 import { VERSION } from '../version.js';
@@ -41,6 +42,8 @@ export function buildLocalInfo(id: LocalIdentity, options: Options): RouteInfo {
     lnocu: true,
     nrp: proxyExtension(options),
   };
+  // Advertising a pool size commits us to full pooling (§11 pitfall 6); -1 means none.
+  if (options.cluster.poolSize > 0) info.route_pool_size = options.cluster.poolSize;
   if (id.ip) info.ip = id.ip;
   if (options.cluster.authorization) info.auth_required = true;
   if (options.cluster.tls) {

@@ -22,13 +22,19 @@ import { InterestLimits } from './interest-limits.js';
 import { connectionCap, readFdLimit } from './fd-limit.js';
 import { routeClosed, routeRegistered } from './events.js';
 import { CloseReasons } from './close-reason.js';
+import { PoolErrors, PoolLayout } from './pool.js';
 
 // A TLS handshake fails before there is a route connection to close: its log line carries the code.
 const TLS_FAILURE = { code: CloseReasons.TLSHandshakeError.code, reason: CloseReasons.TLSHandshakeError.label };
 
 /** What the relay (or a test) learns from the route layer. */
 export interface RouteObserver {
+  /** The peer's first connection registered. */
   peerRegistered(peer: RoutePeer): void;
+  /** A further connection (pooled or pinned) of a registered peer: it needs the interest of its accounts. */
+  connectionAdded?(peer: RoutePeer, conn: RouteConnection): void;
+  /** One of several connections closed; the interest it delivered was withdrawn just before. */
+  connectionRemoved?(peer: RoutePeer, conn: RouteConnection): void;
   /** The peer left; whatever interest it had is gone with it. */
   peerRemoved(peer: RoutePeer): void;
   /** Called only when the op changed the peer's interest table. */
@@ -57,6 +63,25 @@ export interface PeerSnapshot {
   msgsDropped: number;
   pendingBytes: number;
   interestCount: number;
+  /** No pooling with this peer (it or we do not pool): one connection carries every account. */
+  noPool: boolean;
+  /** Every connection of the peer: pooled ones by index, then pinned ones. */
+  connections: ConnectionSnapshot[];
+}
+
+export interface ConnectionSnapshot {
+  rid: number;
+  /** Pool index; -1 for a pinned-account connection. */
+  poolIdx: number;
+  account?: string;
+  solicited: boolean;
+  msgsIn: number;
+  msgsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  pendingBytes: number;
+  /** Entries of the peer's interest that arrived on this connection. */
+  interestCount: number;
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -75,6 +100,10 @@ export class RouteManager implements ConnectionOwner {
   /** Every socket until its 'close' (a closed connection's socket may still be draining). */
   private readonly sockets = new Set<net.Socket>();
   private readonly dialers = new Map<string, RouteDialer>(); // key: host:port
+  /** Further dialers of an address: pooled connections past the first, pinned accounts' (key: host:port). */
+  private readonly extraDialers = new Map<string, Set<RouteDialer>>();
+  /** pool_size and pinned accounts: which connection of a peer carries which account. */
+  readonly pool: PoolLayout;
   /** Dialer whose connection was closed as a duplicate, waiting for that peer to go. */
   private readonly attached = new Map<string, RouteDialer[]>(); // key: server_id
   private readonly dialerOf = new WeakMap<RouteConnection, RouteDialer>();
@@ -111,6 +140,7 @@ export class RouteManager implements ConnectionOwner {
       port: c.port,
     };
     this.memory = new MemoryBudget(options.proxy.maxMemory);
+    this.pool = new PoolLayout(c.poolSize, c.accounts);
     this.refusals = new Refusals(log);
     this.interestLimits = new InterestLimits(options.proxy.maxInterestPerConnection, options.proxy.maxInterestPerAccount, this.refusals);
     this.listener = new RouteListener((socket) => this.accept(socket), {
@@ -288,7 +318,11 @@ export class RouteManager implements ConnectionOwner {
     const creds = dialer.explicit
       ? { user: dialer.url.user, password: dialer.url.password }
       : dialer.sendClusterAuth && authz ? { user: authz.user, password: authz.password } : {};
-    const settings = { ...this.settings(false), localConnect: buildLocalConnect(this.identity, this.options, creds) };
+    const settings = {
+      ...this.settings(false),
+      localConnect: buildLocalConnect(this.identity, this.options, creds),
+      pinnedAccount: dialer.account,
+    };
     this.track(socket);
     const conn = new RouteConnection(socket, true, this, settings, this.log, dialer.url.display);
     this.connections.add(conn);
@@ -368,51 +402,145 @@ export class RouteManager implements ConnectionOwner {
       && !this.adoptClusterName(info.cluster, info.cluster_dynamic === true)) {
       return { ok: false, reason: CloseReasons.ClusterNameConflict };
     }
-    if (info.route_account !== undefined && info.route_account !== '') {
-      // We do not pool: a pinned-account connection is refused the way a no-pool nats-server does (§3.7).
-      return {
-        ok: false,
-        errText: `Not possible to have a dedicated route for account "${info.route_account}" between those servers`,
-        reason: CloseReasons.ProtocolViolation,
-        detail: 'dedicated account route to a no-pool server',
-        noReconnect: true,
-      };
-    }
     if (!conn.solicited && info.server_name && info.server_name === this.identity.serverName) {
       this.log.error(`${conn.label} - Remote server has a duplicate name: "${info.server_name}"`);
       return { ok: false, reason: CloseReasons.DuplicateServerName };
     }
-    const existing = this.peers.get(id);
-    if (existing) {
-      // The connection registered first wins; a solicited loser hands its URL to the winner.
+    // Pool and pinned-account rules of route.go:addRoute, with 2.11.2+'s effective size (§3.2-§3.7, §4.1).
+    const remotePool = typeof info.route_pool_size === 'number' && info.route_pool_size > 0 ? info.route_pool_size : 0;
+    const noPool = remotePool === 0 || !this.pool.pooling;
+    const effective = noPool ? 1 : Math.max(this.pool.poolSize, remotePool);
+    const account = conn.solicited ? conn.pinnedAccount : info.route_account || undefined;
+    let idx = 0;
+    if (account !== undefined) {
+      if (noPool) {
+        return { ok: false, errText: PoolErrors.noDedicated(account), reason: CloseReasons.ProtocolViolation, detail: 'dedicated account route without pooling', noReconnect: true };
+      }
+      if (!this.pool.isPinned(account)) {
+        return { ok: false, errText: PoolErrors.noRouteForAccount(account), reason: CloseReasons.ProtocolViolation, detail: 'account not pinned here' };
+      }
+    } else if (!noPool) {
+      const asked = info.route_pool_idx ?? 0;
+      if (conn.solicited && asked !== 0) {
+        return { ok: false, errText: PoolErrors.indexSet(asked), reason: CloseReasons.ProtocolViolation };
+      }
+      if (!conn.solicited && (!Number.isInteger(asked) || asked < 0 || asked >= effective)) {
+        return { ok: false, errText: PoolErrors.invalidIndex(asked, remotePool), reason: CloseReasons.ProtocolViolation };
+      }
+      idx = asked;
+    }
+    let peer = this.peers.get(id);
+    if (peer !== undefined && peer.noPool !== noPool) return { ok: false, reason: CloseReasons.DuplicateRoute };
+    if (peer === undefined) {
+      const kind: PeerKind = info.nrp !== undefined || conn.remoteConnect?.nrp !== undefined ? 'proxy' : 'server';
+      peer = new RoutePeer(id, kind, info, this.pool);
+    } else if (account === undefined && noPool) {
+      // One connection per no-pool peer: the first registered wins; a solicited loser hands its URL to the winner.
       const dialer = this.dialerOf.get(conn);
-      if (dialer && !dialer.isStopped) {
+      if (dialer && !dialer.isStopped && !dialer.extra) {
         this.dialerOf.delete(conn);
         dialer.busy = true;
         const waiting = this.attached.get(id) ?? [];
         waiting.push(dialer);
         this.attached.set(id, waiting);
       }
-      return { ok: false, reason: CloseReasons.DuplicateRoute };
+      return { ok: false, reason: CloseReasons.DuplicateRoute, noReconnect: this.dialerOf.get(conn)?.extra === true };
     }
-    const kind: PeerKind = info.nrp !== undefined || conn.remoteConnect?.nrp !== undefined ? 'proxy' : 'server';
-    const peer = new RoutePeer(id, kind, info, conn);
+    if (account !== undefined) {
+      // A second dedicated connection for the same account and peer is closed for good (handleDuplicateRoute).
+      if (peer.pinned.has(account)) return { ok: false, reason: CloseReasons.DuplicateRoute, noReconnect: true };
+      if (!conn.solicited) conn.setPinned(account);
+      peer.pinned.set(account, conn);
+    } else if (noPool) {
+      peer.slots[0] = conn;
+      conn.poolIdx = 0;
+    } else {
+      peer.growPool(effective);
+      if (conn.solicited) {
+        idx = peer.freeSlot();
+        if (idx < 0) {
+          this.log.debug(`${conn.label} - Route pool size reached, closing extra connection to "${id}"`);
+          return { ok: false, reason: CloseReasons.DuplicateRoute, noReconnect: true };
+        }
+      } else if (peer.slots[idx] !== undefined) {
+        return { ok: false, reason: CloseReasons.DuplicateRoute };
+      }
+      peer.slots[idx] = conn;
+      conn.poolIdx = idx;
+    }
     this.peers.set(id, peer);
     conn.peer = peer;
     const dir = conn.solicited ? 'solicited' : 'accepted';
-    this.log.info(`${conn.label} - Route connection registered: ${dir} ${kind} "${peer.name}" (${id})`);
-    this.gossipNewPeer(peer, conn);
-    this.observer?.peerRegistered(peer);
-    if (routeRegistered.hasSubscribers) routeRegistered.publish({ peer, conn });
+    const where = account !== undefined ? `, account "${account}"` : noPool ? ', no pool' : `, pool index ${conn.poolIdx} of ${effective}`;
+    this.log.info(`${conn.label} - Route connection registered: ${dir} ${peer.kind} "${peer.name}" (${id}${where})`);
     return { ok: true };
+  }
+
+  activated(conn: RouteConnection): void {
+    const peer = conn.peer;
+    if (!peer) return;
+    const first = peer.connectionCount === 1;
+    if (conn.pinnedAccount !== undefined) this.gossipPinned(peer, conn, conn.pinnedAccount);
+    else if (peer.slots.filter((c) => c !== undefined).length === 1) this.gossipNewPeer(peer, conn);
+    if (first) this.observer?.peerRegistered(peer);
+    else this.observer?.connectionAdded?.(peer, conn);
+    if (routeRegistered.hasSubscribers) routeRegistered.publish({ peer, conn });
+    if (conn.state !== 'registered' || !conn.solicited || peer.noPool || conn.pinnedAccount !== undefined) return;
+    // We dialed a pooling peer: the next pooled connection after the PONG to this PING (§3.4), and
+    // each pinned account's own connection, dialed alongside.
+    if (peer.poolShort) conn.sendPoolPing();
+    const dialer = this.dialerOf.get(conn);
+    if (!dialer) return;
+    for (const acc of this.pool.pinnedAccounts) if (!peer.pinned.has(acc)) this.solicitExtra(dialer, acc);
+  }
+
+  poolPong(conn: RouteConnection): void {
+    const dialer = this.dialerOf.get(conn);
+    if (dialer && conn.peer?.poolShort && !this.closing) this.solicitExtra(dialer, undefined);
+  }
+
+  /**
+   * Another connection to a dialer's address: the next pooled one (`account` undefined) or a pinned
+   * account's. Each reconnects on its own like nats-server's; a pooled one that is already waiting to
+   * redial fills the gap itself, so connection attempts per address stay bounded.
+   */
+  private solicitExtra(base: RouteDialer, account: string | undefined): void {
+    const key = dialerKey(base.url);
+    let set = this.extraDialers.get(key);
+    if (set === undefined) this.extraDialers.set(key, (set = new Set()));
+    for (const d of set) {
+      if (d.isStopped) continue;
+      if (account !== undefined ? d.account === account : d.account === undefined && !d.busy) return;
+    }
+    if (set.size >= EXTRA_DIALERS_MAX) return;
+    const c = this.options.cluster;
+    const d = new RouteDialer(
+      base.url,
+      { explicit: base.explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth: base.sendClusterAuth, account, extra: true },
+      this.log,
+      (socket, x) => this.dialed(socket, x),
+      (x) => this.extraDialers.get(key)?.delete(x),
+    );
+    set.add(d);
+    d.start();
+  }
+
+  private stopExtras(key: string): void {
+    const set = this.extraDialers.get(key);
+    if (!set) return;
+    for (const d of set) d.stop();
+    this.extraDialers.delete(key);
   }
 
   asyncInfo(conn: RouteConnection, info: RouteInfo): void {
     const peer = conn.peer;
     if (!peer) return;
     if (info.route_acc_add_reqid) {
-      // A pooling server asks to pin an account: echo with route_account cleared (§4.4).
-      const { route_account: _drop, ...answer } = info;
+      // A pooling server pins an account at runtime (§4.4): the account's interest from the pooled
+      // connection is dropped (its dedicated connection will bring it), then the same INFO is echoed
+      // with route_account cleared.
+      const { route_account: acc, ...answer } = info;
+      if (acc && !peer.noPool && conn.pinnedAccount === undefined) this.withdrawAccount(peer, acc);
       conn.sendControl(encodeGossipInfo(answer as RouteInfo));
       return;
     }
@@ -427,6 +555,7 @@ export class RouteManager implements ConnectionOwner {
   interest(conn: RouteConnection, op: Interest): void {
     const peer = conn.peer;
     if (!peer || !this.interestLimits.admit(peer, op)) return;
+    if (op.add) conn.interestAccounts.add(op.account);
     const before = peer.interest.size;
     const change = peer.interest.apply(op);
     if (change === undefined) return;
@@ -444,14 +573,30 @@ export class RouteManager implements ConnectionOwner {
     const peer = conn.peer;
     const dialer = this.dialerOf.get(conn);
     if (routeClosed.hasSubscribers) routeClosed.publish({ conn, reason, peer });
-    if (peer && this.peers.get(peer.id) === peer) {
-      this.peers.delete(peer.id);
-      this.observer?.peerRemoved(peer);
-      for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn, false);
-      this.attached.delete(peer.id);
-      this.forgetNamesBy(peer.id);
+    if (peer && this.peers.get(peer.id) === peer && peer.remove(conn)) {
+      if (peer.connectionCount === 0) {
+        this.peers.delete(peer.id);
+        this.observer?.peerRemoved(peer);
+        for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn, false);
+        this.attached.delete(peer.id);
+        this.forgetNamesBy(peer.id);
+      } else {
+        // One connection of several: only its accounts see a gap (their interest goes until it is back).
+        for (const acc of conn.interestAccounts) {
+          if (!peer.connections().some((c) => c.interestAccounts.has(acc))) this.withdrawAccount(peer, acc);
+        }
+        this.observer?.connectionRemoved?.(peer, conn);
+      }
     }
     if (dialer) this.redial(dialer, conn, true);
+  }
+
+  /** Withdraws what a peer advertised for one account, as if each entry had been removed by RS-/LS-. */
+  private withdrawAccount(peer: RoutePeer, account: string): void {
+    for (const change of peer.interest.clearAccount(account)) {
+      this.interestLimits.applied(peer, change, -1);
+      this.observer?.interest(peer, change);
+    }
   }
 
   /** `own`: the closed connection is the dialer's (not the winner of a duplicate it lost to). */
@@ -460,8 +605,13 @@ export class RouteManager implements ConnectionOwner {
     const key = dialerKey(dialer.url);
     if (conn.noReconnect || dialer.isStopped || this.expired(dialer)) {
       dialer.stop();
+      if (dialer.extra) {
+        this.extraDialers.get(key)?.delete(dialer);
+        return;
+      }
       if (this.dialers.get(key) === dialer) this.dialers.delete(key);
       this.namedBy.delete(key);
+      this.stopExtras(key);
       return;
     }
     if (own && conn.remoteInfo === undefined) {
@@ -496,6 +646,7 @@ export class RouteManager implements ConnectionOwner {
       d.stop();
       this.dialers.delete(key);
       this.namedBy.delete(key);
+      this.stopExtras(key);
     }
   }
 
@@ -516,6 +667,25 @@ export class RouteManager implements ConnectionOwner {
     }
     const buf = encodeGossipInfo(info);
     for (const other of others) other.main.sendControl(buf);
+  }
+
+  /**
+   * A peer's pinned-account connection registered: the others of its kind that pool learn it with
+   * `route_account`, so they dial their own dedicated connection to it (route.go:forwardNewRouteInfoToKnownServers).
+   * Without this, servers meshed through us would never pin `$SYS` between each other.
+   */
+  private gossipPinned(peer: RoutePeer, conn: RouteConnection, account: string): void {
+    const others = [...this.peers.values()].filter((p) => p !== peer && p.kind === peer.kind && !p.noPool);
+    if (others.length === 0) return;
+    const info: RouteInfo = { ...(conn.remoteInfo ?? peer.info), route_account: account };
+    delete info.nonce;
+    delete info.route_pool_idx;
+    if (!info.ip) {
+      const addr = conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+      info.ip = `nats-route://${hostPort(addr, info.port ?? 0)}/`;
+    }
+    const buf = encodeGossipInfo(info);
+    for (const other of others) (other.pinned.get(account) ?? other.main).sendControl(buf);
   }
 
   /** A gossip INFO about another server: dial it unless we know it already (§6.1 receiver). */
@@ -578,6 +748,8 @@ export class RouteManager implements ConnectionOwner {
         msgsDropped: c.stats.msgsDropped,
         pendingBytes: c.out.pending,
         interestCount: p.interest.size,
+        noPool: p.noPool,
+        connections: p.connections().map((x) => connectionSnapshot(p, x)),
       };
       if (c.url) s.url = c.url;
       if (p.info.port !== undefined) s.routePort = p.info.port;
@@ -624,11 +796,16 @@ export class RouteManager implements ConnectionOwner {
       if (!d) continue;
       d.stop();
       this.dialers.delete(key);
+      const extras = this.extraDialers.get(key) ?? new Set<RouteDialer>();
+      this.stopExtras(key);
       for (const [id, list] of this.attached) {
         const rest = list.filter((x) => x !== d);
         if (rest.length > 0) this.attached.set(id, rest); else this.attached.delete(id);
       }
-      for (const conn of this.connections) if (this.dialerOf.get(conn) === d) conn.close(CloseReasons.RouteRemoved, undefined);
+      for (const conn of this.connections) {
+        const by = this.dialerOf.get(conn);
+        if (by === d || (by !== undefined && extras.has(by))) conn.close(CloseReasons.RouteRemoved, undefined);
+      }
     }
     if (!this.closing) {
       for (const [key, r] of next) {
@@ -693,6 +870,7 @@ export class RouteManager implements ConnectionOwner {
   async close(): Promise<void> {
     this.closing = true;
     for (const d of this.dialers.values()) d.stop();
+    for (const key of [...this.extraDialers.keys()]) this.stopExtras(key);
     for (const list of this.attached.values()) for (const d of list) d.stop();
     this.dialers.clear();
     this.attached.clear();
@@ -714,6 +892,27 @@ export class RouteManager implements ConnectionOwner {
     await this.listener.close();
     this.tls?.close();
   }
+}
+
+/** At most this many further dialers per address (pooled and pinned), whatever peers advertise. */
+const EXTRA_DIALERS_MAX = 64;
+
+function connectionSnapshot(p: RoutePeer, c: RouteConnection): ConnectionSnapshot {
+  let interestCount = 0;
+  for (const acc of c.interestAccounts) interestCount += p.interest.accountSize(acc);
+  const s: ConnectionSnapshot = {
+    rid: c.rid,
+    poolIdx: c.pinnedAccount !== undefined ? -1 : c.poolIdx,
+    solicited: c.solicited,
+    msgsIn: c.stats.msgsIn,
+    msgsOut: c.stats.msgsOut,
+    bytesIn: c.stats.bytesIn,
+    bytesOut: c.stats.bytesOut,
+    pendingBytes: c.out.pending,
+    interestCount,
+  };
+  if (c.pinnedAccount !== undefined) s.account = c.pinnedAccount;
+  return s;
 }
 
 function sameCredentials(a: RouteUrl, b: RouteUrl): boolean {

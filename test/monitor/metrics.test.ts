@@ -23,12 +23,14 @@ async function scrape(port: number): Promise<{ text: string; type: string | null
 }
 
 /** The value of the first series of `name` whose labels include all of `labels`. */
+/** The sum over the series that carry `labels` (a pooled peer has one series per connection). */
 function value(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  let sum: number | undefined;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum = (sum ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
   }
-  return undefined;
+  return sum;
 }
 
 t.test('metrics from a real relay', async (t) => {
@@ -39,6 +41,8 @@ t.test('metrics from a real relay', async (t) => {
   const saId = (await sa.varz()).server_id as string;
   await waitFor(() => pa.daemon.routes.getPeer(saId) && pa.daemon.routes.getPeer(pb.serverId), { what: 'PA has SA and PB' });
   await waitFor(() => pb.daemon.routes.getPeers().length === 2, { what: 'PB has SB and PA' });
+  // Pool size 3 plus the pinned $SYS connection, towards the server and towards the other proxy.
+  await waitFor(() => pa.daemon.routes.getPeers().every((p) => p.connectionCount === 4), { what: 'PA: four connections per peer' });
 
   const ncb = await connect({ servers: sb.clientUrl });
   const nca = await connect({ servers: sa.clientUrl });
@@ -57,7 +61,7 @@ t.test('metrics from a real relay', async (t) => {
   t.match(type, /^text\/plain; version=0\.0\.4/, 'Prometheus text format');
   const fromSa = { server_name: 'PA', server_route_name: 'SA', peer_kind: 'server', server_cluster: 'world' };
   const toPb = { server_route_name: 'PB', peer_kind: 'proxy' };
-  t.equal(value(text, 'nats_core_route_count'), 2);
+  t.equal(value(text, 'nats_core_route_count'), 8, 'one series per route connection: 2 peers × (3 pooled + $SYS)');
   t.ok(value(text, 'nats_core_route_recv_msg_count', fromSa)! >= 10, 'messages in from SA');
   t.ok(value(text, 'nats_core_route_recv_bytes', fromSa)! > 0);
   t.ok(value(text, 'nats_core_route_sent_msg_count', toPb)! >= 10, 'messages out to PB');

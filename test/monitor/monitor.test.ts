@@ -56,13 +56,16 @@ for (const version of ['2.10.27', '2.15.1'] as ServerVersion[]) {
     const http = proxy.daemon.monitor!.port;
     const aId = (await a.varz()).server_id as string;
     await waitFor(() => proxy.daemon.routes.getPeer(aId), { what: 'proxy registered A' });
+    await waitFor(() => proxy.daemon.routes.getPeers().length === 2 && proxy.daemon.routes.getPeers().every((p) => p.connectionCount === 4),
+      { what: 'pool of 3 plus $SYS to A and to B' });
     // Some interest and traffic, so counters and subscription lists are not empty on either side.
     const nc = await connect({ servers: a.clientUrl });
     t.teardown(() => nc.close());
     nc.subscribe('mon.>');
     await nc.flush();
     await waitFor(async () => (await a.routez('subs=1')).routes?.some((r: any) => r.remote_id !== proxy.serverId && r.subscriptions_list), { what: 'A lists B subs' });
-    await waitFor(async () => (await get(http, '/routez?subs=1')).body.routes.find((x: any) => x.remote_id === aId)?.subscriptions_list?.includes('mon.>'), { what: 'our routez lists A interest' });
+    // $G maps to pool index 2 of 3 (FNV-1a, route-protocol.md §3.5): A's interest arrives on that connection only.
+    await waitFor(async () => (await get(http, '/routez?subs=1')).body.routes.find((x: any) => x.remote_id === aId && x.proxy.pool_index === 2)?.subscriptions_list?.includes('mon.>'), { what: 'our routez lists A interest' });
     await waitFor(async () => (await get(http, '/routez')).body.routes.find((x: any) => x.remote_id === aId)?.rtt !== '0s', { what: 'our RTT measured' });
 
     await t.test('/routez', async (t) => {
@@ -89,7 +92,11 @@ for (const version of ['2.10.27', '2.15.1'] as ServerVersion[]) {
       t.match(r.rtt, /^[0-9.]+(µs|ms|s|ns)$/, 'Go duration text');
       t.match(r.uptime, /^\d+s$/);
       t.equal(r.proxy.peer_kind, 'server');
-      t.equal(r.proxy.pool_index, 0);
+      t.equal(r.proxy.pool_index, 0, 'the first listed connection of a peer is its pool index 0');
+      const all = ours.routes.filter((x: any) => x.remote_id === aId);
+      t.same(all.map((x: any) => x.proxy.pool_index).sort(), [-1, 0, 1, 2], 'three pooled connections and the pinned one');
+      t.same(all.filter((x: any) => x.account !== undefined).map((x: any) => x.account), ['$SYS'], 'the pinned one is $SYS\'s');
+      t.same(theirs.routes.filter((x: any) => x.remote_id === proxy.serverId).length, 4, 'A lists the same four connections to us');
       t.ok(r.proxy.wire_in_bytes > 0);
       // The server's view of the same connection agrees on who solicited it.
       const mine = theirs.routes.find((x: any) => x.remote_id === proxy.serverId);
@@ -110,7 +117,7 @@ for (const version of ['2.10.27', '2.15.1'] as ServerVersion[]) {
       }
       for (const f of VARZ_FIELDS) t.ok(keyTypes(ours).has(f), `we have ${f}`);
       // A gossips B: the proxy, a cluster member, routes to both.
-      t.equal(ours.routes, 2);
+      t.equal(ours.routes, 8, 'route connections, as nats-server counts them: 2 × (3 pooled + $SYS)');
       t.equal(ours.remotes, 2);
       t.same(ours.cluster.urls, [`127.0.0.1:${a.clusterPort}`]);
       t.equal(ours.cluster.name, 'c1');

@@ -73,9 +73,19 @@ cluster {
     { name: 'INFO with our server_name', send: ok() + infoLine({ server_id: 'NDUPNAME', server_name: 'acc' }), expect: 'silent' },
     { name: 'a duplicate of a registered route', send: ok() + infoLine({ server_id: 'NHEALTHY', server_name: 'dup' }), expect: 'silent' },
     {
-      name: 'a pinned-account connection (we do not pool)',
-      send: ok() + infoLine({ server_id: 'NPIN', route_account: '$SYS', route_pool_size: 3 }),
+      name: 'a pinned-account connection from a peer that does not pool',
+      send: ok() + infoLine({ server_id: 'NPIN', route_account: '$SYS' }),
       expect: /-ERR 'Not possible to have a dedicated route for account "\$SYS" between those servers'\r\n$/,
+    },
+    {
+      name: 'a pinned-account connection for an account we do not pin',
+      send: ok() + infoLine({ server_id: 'NPIN2', route_account: 'ACC', route_pool_size: 3 }),
+      expect: /-ERR 'No route for account "ACC"'\r\n$/,
+    },
+    {
+      name: 'a pooled connection with an index past the pool',
+      send: ok() + infoLine({ server_id: 'NIDX', route_pool_size: 3, route_pool_idx: 3 }),
+      expect: /-ERR 'Invalid route pool index: 3 - pool size is 3'\r\n$/,
     },
     { name: 'RS+ with a queue and no weight', send: ok() + infoLine({ server_id: 'NQ' }) + 'RS+ $G foo q\r\n', expect: 'silent' },
     { name: 'RMSG with a bad reply indicator', send: ok() + infoLine({ server_id: 'NR' }) + 'RMSG $G foo x q 1\r\nA\r\n', expect: 'silent' },

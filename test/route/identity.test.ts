@@ -21,7 +21,7 @@ function firstInfo(port: number): Promise<Record<string, unknown>> {
   });
 }
 
-t.test('INFO: identity, capabilities, the proxy extension, no pooling, the configured compression', async (t) => {
+t.test('INFO: identity, capabilities, the proxy extension, pool size, the configured compression', async (t) => {
   const p = await startProxy(t, `server_name: me\ncluster { name: c1, listen: "127.0.0.1:-1", authorization { user: u, password: p } }\n`);
   const info = await firstInfo(p.port);
   t.equal(info.server_id, p.serverId);
@@ -32,7 +32,8 @@ t.test('INFO: identity, capabilities, the proxy extension, no pooling, the confi
   t.equal(info.auth_required, true);
   t.equal(info.proto, 2, 'below 3: no trace-only messages are sent to us');
   t.same(info.nrp, { v: 1 }, 'the proxy extension');
-  t.notOk('route_pool_size' in info, 'no pooling advertised');
+  t.equal(info.route_pool_size, 3, 'pooling advertised: pool_size defaults to 3');
+  t.notOk('route_pool_idx' in info || 'route_account' in info, 'only a dialer names its slot or account');
   t.equal(info.compression, 'accept', 'compression: the configured mode (default accept), §5.1');
   t.notOk('connect_urls' in info, 'we take no clients');
 });
