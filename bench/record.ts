@@ -4,8 +4,8 @@
 import { RoutedMsg } from '../src/protocol/msg.js';
 import { RouteParser } from '../src/protocol/parser.js';
 
-/** One record per frame of `stream` (a concatenation of complete frames, never modified). */
-export function recordsOf(stream: Buffer): RoutedMsg[] {
+/** One record per frame of `stream` (a concatenation of complete frames, never modified); `pinned`: lines without account token. */
+export function recordsOf(stream: Buffer, pinned?: string): RoutedMsg[] {
   const out: RoutedMsg[] = [];
   const noop = () => {};
   const parser = new RouteParser({
@@ -17,6 +17,7 @@ export function recordsOf(stream: Buffer): RoutedMsg[] {
       throw new Error(`bench records: violation ${v.reason}`);
     },
   });
+  parser.pinnedAccount = pinned;
   parser.parse(stream);
   return out;
 }
