@@ -41,8 +41,10 @@ export class RouteDialer {
   attempt = 0;
   /** The live connection made by this dialer (or inherited as the kept half of a duplicate). */
   busy = false;
-  /** Implicit routes: registered connections in a row that dropped within ROUTE_STABLE_MS. */
+  /** Registered connections in a row that dropped within ROUTE_STABLE_MS. */
   flaps = 0;
+  /** Every connection attempt since start (monitoring: attempts per peer are bounded and counted). */
+  dials = 0;
 
   constructor(
     readonly url: RouteUrl,
@@ -90,7 +92,18 @@ export class RouteDialer {
    * not stay up for ROUTE_STABLE_MS reconnects with a doubling delay.
    */
   connectionClosed(registered: boolean, livedMs: number): void {
-    if (this.settings.explicit) return this.reconnect();
+    if (this.settings.explicit) {
+      // A configured route that keeps registering and being refused (a pool size mismatch with
+      // nats-server 2.10.x, a pinned account the peer does not pin) backs off instead of redialing
+      // every second forever (nats-server issues #5483, #7194); a route that stayed up reconnects at once.
+      this.flaps = livedMs >= ROUTE_STABLE_MS ? 0 : this.flaps + 1;
+      if (this.flaps <= 1) return this.reconnect();
+      this.busy = false;
+      if (this.stopped) return;
+      this.attempt = 0;
+      this.schedule(retryDelayMs(this.flaps - 1, true) + Math.floor(Math.random() * 100));
+      return;
+    }
     this.busy = false;
     if (this.stopped) return;
     if (!registered) {
@@ -113,6 +126,7 @@ export class RouteDialer {
     this.timer = undefined;
     if (this.stopped) return;
     this.attempt++;
+    this.dials++;
     const { host, port } = this.url;
     if (!host || !port) {
       this.failed(new Error(`address ${host || this.url.display}: missing port in address`));

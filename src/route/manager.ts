@@ -759,8 +759,13 @@ export class RouteManager implements ConnectionOwner {
   }
 
   /** The routes we are soliciting (configured or gossiped) and how far each has got. */
-  solicitations(): Array<{ url: string; explicit: boolean; attempt: number; connected: boolean }> {
-    return [...this.dialers.values()].map((d) => ({ url: d.url.display, explicit: d.explicit, attempt: d.attempt, connected: d.busy }));
+  solicitations(): Array<{ url: string; explicit: boolean; attempt: number; connected: boolean; dials: number; account?: string; extra: boolean }> {
+    const all = [...this.dialers.values()];
+    for (const set of this.extraDialers.values()) all.push(...set);
+    return all.map((d) => {
+      const s = { url: d.url.display, explicit: d.explicit, attempt: d.attempt, connected: d.busy, dials: d.dials, extra: d.extra };
+      return d.account !== undefined ? { ...s, account: d.account } : s;
+    });
   }
 
   // ── reload and health (ops; new methods, the ones above keep their shape) ───────────

@@ -114,6 +114,11 @@ export class RoutePeer {
     return this.slots[acc.poolIdx];
   }
 
+  /** The connection that carries an account's messages (monitoring and tests; the relay passes its cached slot). */
+  accountConn(account: string): RouteConnection | undefined {
+    return this.messageConn(this.layout.slot(account));
+  }
+
   /** Whether interest of `account` travels on `conn` (the registration snapshot of that connection). */
   carriesInterest(conn: RouteConnection, account: string): boolean {
     return this.interestConn(this.layout.slot(account)) === conn;

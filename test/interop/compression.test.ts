@@ -55,13 +55,16 @@ function proxyExpect(sm: Mode, pm: string): string | RegExp {
   return pm;
 }
 
+/** The server's route connection to `remoteId` that carries $G (pool index 2 of 3, or the only one without pooling). */
 async function routeTo(server: StartedServer, remoteId: string): Promise<any> {
   const rz = await server.routez('subs=1');
-  return (rz.routes ?? []).find((r: any) => r.remote_id === remoteId);
+  const rs = (rz.routes ?? []).filter((r: any) => r.remote_id === remoteId && r.account === undefined);
+  return rs.find((r: any) => (r.subscriptions_list ?? []).length > 0) ?? rs[0];
 }
 
+/** Our connection to the server that carries $G's messages (the test's traffic). */
 function serverConn(proxy: StartedProxy, serverId: string): RouteConnection | undefined {
-  return proxy.daemon.routes.getPeer(serverId)?.main;
+  return proxy.daemon.routes.getPeer(serverId)?.accountConn('$G');
 }
 
 /** A message on `subject` published on `from` arrives intact on `to` (interest must already be there). */
@@ -81,7 +84,8 @@ async function subscribeOn(nc: NatsConnection, subject: string): Promise<Buffer[
 
 /** The server lists `subject` on its route towards `remoteId` (interest crossed to it). */
 async function serverSees(s: StartedServer, remoteId: string, subject: string): Promise<void> {
-  await waitFor(async () => ((await routeTo(s, remoteId))?.subscriptions_list ?? []).includes(subject),
+  await waitFor(async () => ((await s.routez('subs=1')).routes ?? [])
+    .some((r: any) => r.remote_id === remoteId && (r.subscriptions_list ?? []).includes(subject)),
     { what: `${s.name} sees ${subject} on its route to ${remoteId}`, timeoutMs: 15_000 });
 }
 

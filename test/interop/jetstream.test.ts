@@ -36,7 +36,7 @@ t.test('JetStream in site A, used from site B', async (t) => {
       cluster: { name: 'world', routes: [`nats-route://127.0.0.1:${p.port}`] },
     })));
   const a = await site(['A1', 'A2', 'A3'], ['2.10.27', '2.10.27', '2.10.27'], pa, true);
-  const b = await site(['B1', 'B2'], ['2.9.10', '2.10.27'], pb, false);
+  const b = await site(['B1', 'B2'], ['2.9.10', '2.15.1'], pb, false);
 
   for (const [i, sb] of b.entries()) {
     await t.test(`push consumer delivering to ${sb.name} (nats-server ${sb.version})`, async (t) => {

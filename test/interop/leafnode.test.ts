@@ -28,7 +28,7 @@ t.test('leafnode-origin interest and messages pass through', async (t) => {
   const pa = await startProxy(t, proxyConf('proxy-A', [`nats-route://127.0.0.1:${pb.port}`]));
   const leafPort = await freePort();
   const a1 = await startServer(t, {
-    version: '2.10.27', name: 'A1', extraConfig: `leafnodes { listen: "127.0.0.1:${leafPort}" }`,
+    version: '2.15.1', name: 'A1', extraConfig: `leafnodes { listen: "127.0.0.1:${leafPort}" }`,
     cluster: { name: 'world', routes: [`nats-route://127.0.0.1:${pa.port}`] },
   });
   const b1 = await startServer(t, { version: '2.9.10', name: 'B1', cluster: { name: 'world', routes: [`nats-route://127.0.0.1:${pb.port}`] } });

@@ -1,5 +1,6 @@
 // Two (and three) sites joined by proxies, with real nats-servers and official clients:
-// site A = two nats-server 2.10.27, site B = one 2.10.27 and one 2.9.10.
+// site A = nats-server 2.15.1 and 2.10.27, site B = one 2.10.27 and one 2.9.10. Pooling is on
+// (the default pool_size 3 and the pinned $SYS) wherever both sides pool.
 import t from 'tap';
 import { connect, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { startServer, waitFor, type ServerVersion, type StartedServer } from '../helpers/nats-server.js';
@@ -72,11 +73,12 @@ async function interestVisible(site: Site, account: string, subject: string, que
   await waitFor(async () => {
     for (const s of site.servers) {
       const rz = await s.routez('subs=1');
-      const r = (rz.routes ?? []).find((x: any) => x.remote_id === site.proxy.serverId);
-      if (!r || !(r.subscriptions_list ?? []).some((x: string) => x === subject || x.startsWith(subject + ' ') || x.endsWith(' ' + subject))) {
-        // 2.9/2.10 list plain subjects only (queue subs appear as "subject queue"); fall back to the count.
-        if (!r || r.subscriptions === 0) return false;
-      }
+      // One entry per pooled connection: the subject is on the one its account maps to.
+      const rs = (rz.routes ?? []).filter((x: any) => x.remote_id === site.proxy.serverId);
+      const listed = rs.some((r: any) => (r.subscriptions_list ?? []).some((x: string) => x === subject || x.startsWith(subject + ' ') || x.endsWith(' ' + subject)));
+      // 2.9/2.10 list plain subjects only (queue subs appear as "subject queue"); for a queue fall back
+      // to the count, on pooled connections only (the pinned $SYS one always has subscriptions).
+      if (!listed && (queue === undefined || !rs.some((r: any) => r.account === undefined && r.subscriptions > 0))) return false;
     }
     return true;
   }, { what: `servers of site see ${subject}` });
@@ -84,7 +86,7 @@ async function interestVisible(site: Site, account: string, subject: string, que
 
 t.test('two sites', async (t) => {
   const b = await startSite(t, 'B', ['2.10.27', '2.9.10'], []);
-  const a = await startSite(t, 'A', ['2.10.27', '2.10.27'], [`nats-route://127.0.0.1:${b.proxy.port}`]);
+  const a = await startSite(t, 'A', ['2.15.1', '2.10.27'], [`nats-route://127.0.0.1:${b.proxy.port}`]);
   await waitFor(() => a.proxy.daemon.routes.getPeers().some((p) => p.kind === 'proxy'), { what: 'proxies connected' });
   t.equal(b.proxy.daemon.routes.getPeers().filter((p) => p.kind === 'proxy').length, 1, 'B sees A as a proxy');
   // Servers never learn about the other site.
@@ -263,7 +265,9 @@ t.test('two sites', async (t) => {
     await interestVisible(a, 'G', 'flood');
     const slowRoute = () => b.proxy.daemon.routes.getPeers().find((p) => p.name === slow.name);
     const before = slowRoute()!;
-    const closedRid = before.main.rid;
+    // The connection that carries account G (its pool index): the flood goes there only.
+    const flooded = before.accountConn('G')!;
+    const closedRid = flooded.rid;
     await slow.kill('SIGSTOP'); // the route to it stops draining: our queue towards it fills
     t.teardown(() => slow.kill('SIGCONT'));
     const pub = await client(a.servers[0]!);
@@ -275,7 +279,7 @@ t.test('two sites', async (t) => {
       pub.publish('flood', body);
       if (i % 500 === 499) {
         await pub.flush();
-        for (const p of b.proxy.daemon.routes.getPeers()) maxHeld = Math.max(maxHeld, p.main.heldBytes);
+        for (const p of b.proxy.daemon.routes.getPeers()) for (const c of p.connections()) maxHeld = Math.max(maxHeld, c.heldBytes);
       }
     }
     await pub.flush();
@@ -283,13 +287,13 @@ t.test('two sites', async (t) => {
     t.equal(fastGot, N, 'the healthy server received every message');
     await b.proxy.waitForLog(/Slow Consumer Detected: \d+ bytes pending after/);
     await b.proxy.waitForLog(/Slow Consumer Detected: WriteDeadline of 2s exceeded/, 15_000);
-    await waitFor(() => before.main.state === 'closed', { what: 'the stopped server cut by the write deadline', timeoutMs: 15_000 });
-    t.equal(before.main.closeReason, 'Slow Consumer (Write Deadline)');
-    t.ok(before.main.stats.msgsDropped > 0, `messages beyond max_pending dropped and counted (${before.main.stats.msgsDropped})`);
+    await waitFor(() => flooded.state === 'closed', { what: 'the stopped server cut by the write deadline', timeoutMs: 15_000 });
+    t.equal(flooded.closeReason, 'Slow Consumer (Write Deadline)');
+    t.ok(flooded.stats.msgsDropped > 0, `messages beyond max_pending dropped and counted (${flooded.stats.msgsDropped})`);
     // What the proxy holds per connection: its bound (4 MB) plus at most a few slabs and one input chunk.
     t.ok(maxHeld <= 4 * 1024 * 1024 + 2 * 1024 * 1024, `memory held per connection stays within max_pending (${maxHeld} bytes)`);
     await slow.kill('SIGCONT');
-    await waitFor(() => { const p = slowRoute(); return p !== undefined && p.main.rid !== closedRid; },
+    await waitFor(() => { const c = slowRoute()?.accountConn('G'); return c !== undefined && c.rid !== closedRid; },
       { what: 'the resumed server reconnects', timeoutMs: 20_000 });
     await interestVisible(a, 'G', 'flood');
     const had = slowGot;
@@ -341,7 +345,8 @@ t.test('three sites in a proxy mesh: no message is delivered twice', async (t) =
   const N = 300;
   for (let i = 0; i < N; i++) pubs[i % 3]!.publish(`mesh.${i % 3}`, String(i));
   await Promise.all(pubs.map((p) => p.flush()));
-  await waitFor(() => counts.every((m) => m.size === N), { what: 'everyone got everything' });
+  await waitFor(() => counts.every((m) => m.size === N), { what: 'everyone got everything' })
+    .catch((err: Error) => { throw new Error(`${err.message}: ${counts.map((m) => m.size).join(', ')} of ${N}`); });
   await Promise.all(subs.map((p) => p.flush()));
   for (const [i, m] of counts.entries()) {
     t.equal([...m.values()].filter((v) => v !== 1).length, 0, `site ${'ABC'[i]}: each message exactly once`);
