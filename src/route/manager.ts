@@ -659,8 +659,11 @@ export class RouteManager implements ConnectionOwner {
   private gossipNewPeer(peer: RoutePeer, conn: RouteConnection): void {
     const others = [...this.peers.values()].filter((p) => p !== peer && p.kind === peer.kind);
     if (others.length === 0) return;
-    const info: RouteInfo = { ...peer.info };
+    // This connection's INFO, not the peer's first one: that may be a pinned account's.
+    const info: RouteInfo = { ...(conn.remoteInfo ?? peer.info) };
     delete info.nonce;
+    delete info.route_account;
+    delete info.route_pool_idx;
     if (!info.ip) {
       const addr = conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
       info.ip = `nats-route://${hostPort(addr, info.port ?? 0)}/`;

@@ -19,8 +19,10 @@ cluster {
 `;
 
 async function routeSubs(s: StartedServer, remoteId: string): Promise<string[]> {
-  const r = ((await s.routez('subs=1')).routes ?? []).find((x: { remote_id: string }) => x.remote_id === remoteId);
-  return r?.subscriptions_list ?? [];
+  // Every connection to the proxy (pooled ones list only their accounts' subscriptions).
+  return ((await s.routez('subs=1')).routes ?? [])
+    .filter((x: { remote_id: string }) => x.remote_id === remoteId)
+    .flatMap((x: { subscriptions_list?: string[] }) => x.subscriptions_list ?? []);
 }
 
 t.test('leafnode-origin interest and messages pass through', async (t) => {

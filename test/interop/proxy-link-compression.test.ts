@@ -38,8 +38,9 @@ async function site(t: Test, name: string, mode: string, lz4: boolean, routes: s
   return { proxy, server, nc };
 }
 
+/** The proxy link connection that carries $G (the test's traffic; pooled, so one of several). */
 function link(from: StartedProxy, to: StartedProxy): RouteConnection | undefined {
-  return from.daemon.routes.getPeer(to.serverId)?.main;
+  return from.daemon.routes.getPeer(to.serverId)?.accountConn('$G');
 }
 
 async function sendAndCheck(t: Test, from: Site, to: Site, subject: string): Promise<void> {
@@ -48,8 +49,8 @@ async function sendAndCheck(t: Test, from: Site, to: Site, subject: string): Pro
   await to.nc.flush();
   await waitFor(async () => {
     const rz = await from.server.routez('subs=1');
-    const r = (rz.routes ?? []).find((x: any) => x.remote_id === from.proxy.serverId);
-    return (r?.subscriptions_list ?? []).includes(subject);
+    // One entry per pooled connection: the subject is listed on the one its account maps to.
+    return (rz.routes ?? []).some((x: any) => x.remote_id === from.proxy.serverId && (x.subscriptions_list ?? []).includes(subject));
   }, { what: `${subject} interest reached the publishing site` });
   for (const p of [SMALL, COMPRESSIBLE, RANDOM]) from.nc.publish(subject, p);
   await from.nc.flush();

@@ -108,7 +108,10 @@ for (const version of SERVER_VERSIONS) {
         const p = await startProxy(t, proxyConf(`proxy-dial-bad-${version}`, { routes: [withCreds(s.clusterPort, 'nope')] }));
         await p.waitForLog(/Route Error 'Authorization Violation'/);
         await s.waitForLog(/Authorization Error|authentication error/i, 10_000, since);
-        t.notOk(p.daemon.routes.getPeer(sid));
+        // A dialer registers on the server's INFO, before the server has checked its CONNECT (Go's
+        // does too); each redial does so again until the -ERR arrives: the route never stays.
+        await waitFor(() => p.daemon.routes.getPeer(sid) === undefined, { what: 'no route left after the -ERR' });
+        t.pass('refused');
       });
 
       await t.test('wrong cluster name', async (t) => {
@@ -179,30 +182,31 @@ for (const version of SERVER_VERSIONS) {
   });
 }
 
-t.test('a pooling 2.10.27 server keeps exactly one route to us, without a reconnect storm', async (t) => {
+t.test('a pooling 2.10.27 server pools with us (3 connections plus $SYS), without a reconnect storm', async (t) => {
   const proxy = await startProxy(t, proxyConf('proxy-pool'));
   const s = await startServer(t, { version: '2.10.27', name: 'pooler', cluster: { name: 'c1', routes: [`nats-route://127.0.0.1:${proxy.port}`] } });
   const sid = (await s.varz()).server_id as string;
-  await waitFor(() => proxy.daemon.routes.getPeer(sid), { what: 'registered' });
-  // The pinned $SYS connection the server dials in parallel is refused by the server itself once it
-  // sees we do not pool; give it time to happen, then count what the server did over a window.
-  await s.waitForLog(/dedicated route for account "\$SYS"|Not possible to have a dedicated route/);
+  await waitFor(async () => proxy.daemon.routes.getPeer(sid)?.connectionCount === 4 && (await s.routez()).num_routes === 4,
+    { what: 'four connections on both sides' });
   const countCreated = () => (s.logs().match(/Route connection created/g) ?? []).length;
   const before = countCreated();
-  const rid = proxy.daemon.routes.getPeer(sid)!.main.rid;
+  const rids = proxy.daemon.routes.getPeer(sid)!.connections().map((c) => c.rid);
   await new Promise((r) => setTimeout(r, 3000)); // observation window: a storm would show several reconnects here
   t.equal(countCreated(), before, 'no new route connections during 3 s');
-  t.equal(proxy.daemon.routes.getPeer(sid)!.main.rid, rid, 'the same connection is still our route');
+  t.same(proxy.daemon.routes.getPeer(sid)!.connections().map((c) => c.rid), rids, 'the same connections are still our route');
   const rz = await s.routez();
-  t.equal(rz.num_routes, 1, 'server has exactly one route');
-  t.equal(rz.routes[0].remote_id, proxy.serverId);
+  t.equal(rz.num_routes, 4, 'the server has 4 route connections, all to us');
+  t.ok(rz.routes.every((r: any) => r.remote_id === proxy.serverId));
+  t.same(rz.routes.filter((r: any) => r.account).map((r: any) => r.account), ['$SYS'], 'one of them pinned to $SYS');
   t.equal(proxy.daemon.routes.getPeers().length, 1);
-  // And it carries traffic: interest from a client reaches us.
+  // And it carries traffic: interest from a client reaches us on $G's pooled connection.
   const nc = await connect({ servers: s.clientUrl });
   t.teardown(() => nc.close());
   nc.subscribe('pooled.works');
   await nc.flush();
-  await waitFor(() => [...proxy.daemon.routes.getPeer(sid)!.interest.entries()].some((e) => e.subject === 'pooled.works'),
-    { what: 'interest over the single route' });
+  const peer = proxy.daemon.routes.getPeer(sid)!;
+  await waitFor(() => [...peer.interest.entries()].some((e) => e.subject === 'pooled.works'), { what: 'interest over the pool' });
+  t.ok(peer.accountConn('$G')!.interestAccounts.has('$G'), '$G interest arrived on the connection $G maps to');
+  t.equal(peer.accountConn('$G')!.poolIdx, 2, '$G: FNV-1a mod 3 = 2');
 });
 
