@@ -286,8 +286,9 @@ async function applyChanges(
   }
   if (kinds.has('compression')) cur.compression = nc.compression;
   if (kinds.has('pool')) {
-    cur.poolSize = nc.poolSize;
-    cur.accounts = nc.accounts;
+    const r = await routes.updatePool(nc.poolSize, nc.accounts);
+    logger.info(`Reload: pool_size ${nc.poolSize}, pinned accounts [${nc.accounts.join(', ')}]`
+      + `${r.added.length ? `; pinned ${r.added.join(', ')}` : ''}${r.removed.length ? `; unpinned ${r.removed.join(', ')}` : ''}; ${r.closed} connection(s) closed`);
   }
   if (kinds.has('proxy')) routes.updateProxyBounds(next.proxy);
   if (kinds.has('authorization')) {

@@ -104,6 +104,14 @@ export class Relay implements RouteObserver {
     }
   }
 
+  /** After a reload unpinned an account: every peer gets its interest on the connection that now carries it. */
+  accountMoved(account: string): void {
+    for (const kind of ['server', 'proxy'] as const) {
+      const deltas = this.aggregateFrom(other(kind)).snapshot().filter((d) => d.account === account);
+      for (const peer of this.side(kind)) for (const d of deltas) peer.sendInterest(d);
+    }
+  }
+
   peerRemoved(peer: RoutePeer): void {
     this.side(peer.kind).delete(peer);
     this.forgetDecisions(peer.kind);

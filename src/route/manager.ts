@@ -14,7 +14,7 @@ import { RouteDialer } from './dialer.js';
 import { RouteListener } from './listener.js';
 import { buildLocalConnect, buildLocalInfo, type LocalIdentity } from './local-info.js';
 import { RoutePeer, type PeerKind } from './peer.js';
-import { newServerId } from './ids.js';
+import { newServerId, nuid } from './ids.js';
 import { CLUSTER_TLS_INSECURE_WARNING, RouteTls } from './tls.js';
 import { Refusals } from './refusals.js';
 import { MemoryBudget } from './memory-budget.js';
@@ -35,6 +35,8 @@ export interface RouteObserver {
   connectionAdded?(peer: RoutePeer, conn: RouteConnection): void;
   /** One of several connections closed; the interest it delivered was withdrawn just before. */
   connectionRemoved?(peer: RoutePeer, conn: RouteConnection): void;
+  /** A reload moved an account to another connection of each peer: its interest must be sent there. */
+  accountMoved?(account: string): void;
   /** The peer left; whatever interest it had is gone with it. */
   peerRemoved(peer: RoutePeer): void;
   /** Called only when the op changed the peer's interest table. */
@@ -455,7 +457,7 @@ export class RouteManager implements ConnectionOwner {
       peer.slots[0] = conn;
       conn.poolIdx = 0;
     } else {
-      peer.growPool(effective);
+      peer.resizePool(effective);
       if (conn.solicited) {
         idx = peer.freeSlot();
         if (idx < 0) {
@@ -540,7 +542,12 @@ export class RouteManager implements ConnectionOwner {
       // connection is dropped (its dedicated connection will bring it), then the same INFO is echoed
       // with route_account cleared.
       const { route_account: acc, ...answer } = info;
-      if (acc && !peer.noPool && conn.pinnedAccount === undefined) this.withdrawAccount(peer, acc);
+      if (!acc) {
+        // The answer to our own request (a reload pinned an account here).
+        if (this.pinRequest?.id === info.route_acc_add_reqid && --this.pinRequest.pending <= 0) this.pinRequest.done();
+        return;
+      }
+      if (!peer.noPool && conn.pinnedAccount === undefined) this.withdrawAccount(peer, acc);
       conn.sendControl(encodeGossipInfo(answer as RouteInfo));
       return;
     }
@@ -858,6 +865,82 @@ export class RouteManager implements ConnectionOwner {
   /** Reload: the logger's level changed; connections re-read whether they trace. */
   refreshLogLevel(): void {
     for (const conn of this.connections) conn.refreshTracing();
+  }
+
+  /** A reload's pinning request in flight (§4.4): answers still expected. */
+  private pinRequest: { id: string; pending: number; done: () => void } | undefined;
+
+  /**
+   * Reload of pool_size / cluster.accounts with nats-server's effects (route-protocol.md §4.4,
+   * reload.go:reloadClusterPoolAndAccounts): each pooling peer is told of newly pinned accounts
+   * (route_acc_add_reqid, answers awaited up to 2 s) over the connection that carried them, then they
+   * get their own connections; dedicated connections of unpinned accounts close for good and the
+   * account's interest goes back on its pooled connection; a new pool size closes every pooled connection.
+   */
+  async updatePool(poolSize: number, accounts: string[]): Promise<{ added: string[]; removed: string[]; closed: number }> {
+    const c = this.options.cluster;
+    const oldSize = this.pool.poolSize;
+    const before = new Set(this.pool.pinnedAccounts);
+    const next = new Set(poolSize > 0 ? accounts : []);
+    const added = [...next].filter((a) => !before.has(a));
+    const removed = [...before].filter((a) => !next.has(a));
+    const sizeChanged = poolSize !== oldSize;
+    const peers = this.getPeers().filter((p) => !p.noPool);
+    if (added.length > 0 && oldSize > 0) {
+      const id = nuid();
+      let pending = 0;
+      for (const an of added) {
+        const slot = this.pool.slot(an).poolIdx;
+        for (const p of peers) {
+          const conn = p.slots[slot];
+          if (conn === undefined) continue;
+          this.withdrawAccount(p, an);
+          conn.sendControl(encodeGossipInfo({ route_pool_size: oldSize, route_account: an, route_acc_add_reqid: id } as RouteInfo));
+          pending++;
+        }
+      }
+      if (pending > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          this.pinRequest = { id, pending, done: resolve };
+          timer = setTimeout(() => {
+            this.log.warn('Timed out waiting for confirmation from all routes regarding per-account routes changes');
+            resolve();
+          }, 2000);
+        });
+        clearTimeout(timer);
+        this.pinRequest = undefined;
+      }
+    }
+    const toClose = new Set<RouteConnection>();
+    for (const p of peers) {
+      for (const an of removed) {
+        const pinned = p.pinned.get(an);
+        if (pinned) {
+          pinned.noReconnect = true;
+          toClose.add(pinned);
+        }
+      }
+      if (sizeChanged) for (const conn of p.slots) if (conn) toClose.add(conn);
+    }
+    if (sizeChanged && (oldSize < 0 || poolSize < 0)) {
+      // Pooling switched on or off: every peer that pools changes shape, pinned connections included.
+      for (const p of peers) for (const conn of p.connections()) toClose.add(conn);
+    }
+    c.poolSize = poolSize;
+    c.accounts = accounts;
+    this.pool.update(poolSize, accounts);
+    for (const conn of toClose) conn.close(CloseReasons.RouteRemoved, undefined, 'pool_size or pinned accounts reloaded');
+    // An unpinned account's interest travels on its pooled connection again.
+    if (!sizeChanged) for (const an of removed) this.observer?.accountMoved?.(an);
+    if (added.length > 0 && poolSize > 0) {
+      for (const p of this.getPeers()) {
+        if (p.noPool) continue;
+        const dialer = p.connections().map((x) => this.dialerOf.get(x)).find((d) => d !== undefined && !d.isStopped);
+        if (dialer) for (const an of added) if (!p.pinned.has(an)) this.solicitExtra(dialer, an);
+      }
+    }
+    return { added, removed, closed: toClose.size };
   }
 
   /** Lame duck: no new route connections are accepted (existing ones stay). */

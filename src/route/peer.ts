@@ -72,9 +72,14 @@ export class RoutePeer {
     return false;
   }
 
-  /** The pool may grow when a later connection advertises a larger size (the peer reloaded). */
-  growPool(size: number): void {
-    while (!this.noPool && this.slots.length < size) this.slots.push(undefined);
+  /**
+   * The effective pool size after a reload on either side: grows at once, shrinks by the free slots
+   * at the end (connections past the new size are being closed by whoever reloaded).
+   */
+  resizePool(size: number): void {
+    if (this.noPool) return;
+    while (this.slots.length < size) this.slots.push(undefined);
+    while (this.slots.length > size && this.slots[this.slots.length - 1] === undefined) this.slots.pop();
   }
 
   /** First free slot (a connection we dialed), or -1 when the pool is full. */
