@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { machineLine } from '../bench/machine.js';
 import { sizeLabel } from '../bench/streams.js';
 import { compact, writeChart } from './bench-native-charts.js';
-import type { NativeReport, ScenarioResult, TargetCheck, TlsComparison } from './bench-native-types.js';
+import type { CompressionComparison, NativeReport, ScenarioResult, TargetCheck, TlsComparison } from './bench-native-types.js';
 
-const find = (r: NativeReport, topology: ScenarioResult['topology'], size: number, mode: ScenarioResult['mode']) =>
-  r.scenarios.find((s) => s.topology === topology && s.size === size && s.mode === mode);
+/** A scenario of this run; `payload` defaults to the main matrix's (older JSON has none: fill). */
+const find = (r: NativeReport, topology: ScenarioResult['topology'], size: number, mode: ScenarioResult['mode'], payload = r.settings.payload ?? 'fill') =>
+  r.scenarios.find((s) => s.topology === topology && s.size === size && s.mode === mode && (s.payload ?? 'fill') === payload);
 
 const cpuOf = (s: ScenarioResult | undefined, label: string) => s?.cpu.find((c) => c.label === label)?.usPerMsg;
 
@@ -81,6 +82,22 @@ export function evaluateTargets(r: NativeReport): TargetCheck[] {
     }
   }
 
+  for (const c of r.compression ?? []) {
+    const what = `${c.topology === 's2' ? `S2 (${c.mode})` : 'LZ4'} proxy link, ${sizeLabel(c.size)} JSON`;
+    out.push({
+      name: `throughput, ${what}`,
+      target: '≥ 60% of the uncompressed two-proxy path',
+      measured: c.vsUncompressed === undefined ? 'not measured' : `${pct(c.vsUncompressed)} (${int(c.msgsPerSec)} msg/s)`,
+      pass: c.vsUncompressed === undefined ? undefined : c.vsUncompressed >= 0.6,
+    });
+    out.push({
+      name: `bytes on the proxy link, ${what}`,
+      target: 'aim < 40% of uncompressed',
+      measured: c.wireVsUncompressed === undefined ? 'not measured' : `${pct(c.wireVsUncompressed)} (${f1(c.wireBytesPerMsg)} B/msg)`,
+      pass: c.wireVsUncompressed === undefined ? undefined : c.wireVsUncompressed < 0.4,
+    });
+  }
+
   const full = r.scenarios.filter((s) => s.mode === 'full' && s.size <= 16384);
   if (full.length) {
     const bad = full.filter((s) => s.lost > 0 || s.duplicates > 0);
@@ -128,6 +145,35 @@ export function compareTls(r: NativeReport, sizes: number[]): TlsComparison[] {
   return out;
 }
 
+/** Issue 9: each compressed proxy link against the uncompressed two-proxy path with the same (JSON) payloads. */
+export function compareCompression(r: NativeReport, sizes: number[]): CompressionComparison[] {
+  const out: CompressionComparison[] = [];
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+  for (const size of sizes) {
+    const ref = find(r, 'proxies', size, 'full', 'json');
+    for (const topology of ['s2', 'lz4'] as const) {
+      const c = find(r, topology, size, 'full', 'json');
+      if (!c) continue;
+      const cmp: CompressionComparison = {
+        size, payload: 'json', topology, mode: c.proxyLink?.compression ?? '', msgsPerSec: c.msgsPerSec,
+        wireBytesPerMsg: c.proxyLink?.wireBytesPerMsg ?? 0, proxyA: {}, proxyB: {}, lost: c.lost,
+      };
+      const v = ratio(c.msgsPerSec, ref?.msgsPerSec);
+      if (v !== undefined) cmp.vsUncompressed = v;
+      const w = ratio(c.proxyLink?.wireBytesPerMsg, ref?.proxyLink?.wireBytesPerMsg);
+      if (w !== undefined) cmp.wireVsUncompressed = w;
+      for (const [k, label] of [['proxyA', 'proxy A'], ['proxyB', 'proxy B']] as const) {
+        const us = cpuOf(c, label);
+        if (us !== undefined) cmp[k].usPerMsg = us;
+        const x = ratio(us, cpuOf(ref, label));
+        if (x !== undefined) cmp[k].vsUncompressed = x;
+      }
+      out.push(cmp);
+    }
+  }
+  return out;
+}
+
 function table(head: string[], rows: string[][], textColumns = 2): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map((_, i) => (i < textColumns ? '---' : '---:'))), ...rows.map(line)].join('\n');
@@ -154,7 +200,7 @@ export function renderMarkdown(r: NativeReport): string {
     for (const e of r.errors) md.push(`- ${e}`);
     md.push('');
   }
-  md.push('## Targets (issue 7), measured in this run');
+  md.push('## Targets (issues 7 and 9), measured in this run');
   md.push('');
   md.push(table(['target', 'wanted', 'measured', ''], r.targets.map((t) => [t.name, t.target, t.measured, t.pass === undefined ? '–' : t.pass ? 'met' : '**missed**']), 4));
   md.push('');
@@ -164,10 +210,10 @@ export function renderMarkdown(r: NativeReport): string {
   md.push(table(
     ['payload', 'path', 'messages', 'msg/s', 'MB/s', 'vs direct', 'lost', 'dup', 'p50 µs', 'p99 µs', 'proxy peak RSS', 'slow consumers'],
     fulls.map((s) => {
-      const d = find(r, 'direct', s.size, 'full');
+      const d = find(r, 'direct', s.size, 'full', s.payload ?? 'fill');
       const vs = s.topology !== 'direct' && d && d.msgsPerSec > 0 ? pct(s.msgsPerSec / d.msgsPerSec) : '';
       return [
-        sizeLabel(s.size), s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
+        `${sizeLabel(s.size)}${s.payload === 'json' ? ' JSON' : ''}`, s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
         s.lost ? `**${int(s.lost)}**` : '0', s.duplicates ? `**${s.duplicates}**` : '0',
         f1(s.latencyUs.p50), f1(s.latencyUs.p99), s.peakRss.map((p) => `${p.label} ${rss(p.bytes)}`).join(', '), s.slowConsumers,
       ];
@@ -178,7 +224,7 @@ export function renderMarkdown(r: NativeReport): string {
   md.push('');
   const labels = ['publisher', 'A1', 'proxy A', 'proxy B', 'B1', 'subscriber'];
   md.push(table(['payload', 'path', ...labels], fulls.map((s) => [
-    sizeLabel(s.size), s.topology, ...labels.map((l) => {
+    `${sizeLabel(s.size)}${s.payload === 'json' ? ' JSON' : ''}`, s.topology, ...labels.map((l) => {
       const v = cpuOf(s, l);
       return v === undefined ? '' : f2(v);
     }),
@@ -199,6 +245,32 @@ export function renderMarkdown(r: NativeReport): string {
         us(c.proxyB.usPerMsg), x(c.proxyB.vsProxies), share(c.lossShare.tls), share(c.lossShare.proxies), share(c.lossShare.direct),
         c.lossVsProxies === undefined ? (c.lossShare.tls === 0 ? 'none lost' : 'plaintext lost none') : x(c.lossVsProxies),
       ]), 1,
+    ));
+    md.push('');
+  }
+  if (r.compression?.length) {
+    md.push('## Proxy-link compression (issue 9), as ratios to the uncompressed proxy link in this run');
+    md.push('');
+    md.push('Paths `s2` (both proxies `compression: s2_auto`, which a proxy link runs at its fixed default level) and `lz4` (both `proxy { lz4: true }`): only the proxy link is compressed, the site servers say `compression: off`. Payloads: JSON-like events from `nb_pub --payload json` (a pool of distinct payloads, random ids, amounts, times; the first 16 bytes are the binary sequence and timestamp), the same for the reference, which is the uncompressed two-proxy path run right before. Link bytes: both directions of proxy A\'s connection to proxy B (its /routez wire counters) per published message. CPU is µs per published message.');
+    md.push('');
+    const x = (v: number | undefined) => (v === undefined ? '–' : `${f2(v)}×`);
+    const us = (v: number | undefined) => (v === undefined ? '–' : f2(v));
+    const ref = (size: number) => find(r, 'proxies', size, 'full', 'json');
+    md.push(table(
+      ['payload', 'path', 'link mode', 'msg/s', 'vs uncompressed', 'link B/msg', 'vs uncompressed', 'proxy A µs/msg', 'vs uncompressed', 'proxy B µs/msg', 'vs uncompressed', 'lost'],
+      [
+        ...[...new Set(r.compression.map((c) => c.size))].flatMap((size) => {
+          const p = ref(size);
+          return p ? [[
+            `${sizeLabel(size)} JSON`, 'proxies (uncompressed)', p.proxyLink?.compression || 'off', int(p.msgsPerSec), '1.00×',
+            p.proxyLink ? f1(p.proxyLink.wireBytesPerMsg) : '–', '1.00×', us(cpuOf(p, 'proxy A')), '1.00×', us(cpuOf(p, 'proxy B')), '1.00×', int(p.lost),
+          ]] : [];
+        }),
+        ...r.compression.map((c) => [
+          `${sizeLabel(c.size)} JSON`, c.topology, c.mode, int(c.msgsPerSec), x(c.vsUncompressed), f1(c.wireBytesPerMsg), x(c.wireVsUncompressed),
+          us(c.proxyA.usPerMsg), x(c.proxyA.vsUncompressed), us(c.proxyB.usPerMsg), x(c.proxyB.vsUncompressed), int(c.lost),
+        ]),
+      ], 3,
     ));
     md.push('');
   }
@@ -242,8 +314,10 @@ export function renderMarkdown(r: NativeReport): string {
 export async function renderCharts(r: NativeReport, dir: string): Promise<string[]> {
   const sizes = r.settings.sizes;
   const cats = sizes.map(sizeLabel);
-  const paths = r.settings.topologies as Array<ScenarioResult['topology']>;
-  const pathName = (t: string) => (t === 'direct' ? 'direct route' : t === 'tls' ? 'two proxies, route TLS' : 'two proxies');
+  // The charts are over the main matrix; the compressed paths have their own table (one size, JSON payloads).
+  const paths: Array<ScenarioResult['topology']> = (r.settings.topologies as Array<ScenarioResult['topology']>).filter((t) => t !== 's2' && t !== 'lz4');
+  const pathName = (t: string) => (t === 'direct' ? 'direct route' : t === 'tls' ? 'two proxies, route TLS' : t === 's2' ? 'two proxies, S2 link'
+    : t === 'lz4' ? 'two proxies, LZ4 link' : 'two proxies');
   const sub = `${r.machine.cores} cores, ${r.machine.cpuModel}, ${r.versions.natsServer.replace(/^nats-server: /, 'nats-server ')}, nats-route-proxy ${r.versions.proxyCommit}`;
   const files: string[] = [];
   const emit = async (name: string, c: Parameters<typeof writeChart>[1]) => {

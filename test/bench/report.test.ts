@@ -14,7 +14,7 @@ function scenario(topology: ScenarioResult['topology'], size: number, mode: 'ful
   const cpu = Object.entries(o.cpu ?? {}).map(([label, usPerMsg]) => ({ label, role: 'server' as const, cpuMs: 0, usPerMsg }));
   const { cpu: _c, ...rest } = o;
   return {
-    topology, size, mode, count: 1000, rate: 0, msgsPerSec: 1000, mbPerSec: 1, pubMsgsPerSec: 1000, delivered: 1000, lost: 0,
+    topology, size, payload: 'fill', mode, count: 1000, rate: 0, msgsPerSec: 1000, mbPerSec: 1, pubMsgsPerSec: 1000, delivered: 1000, lost: 0,
     duplicates: 0, outOfOrder: 0, end: 'complete', latencyUs: { p50: 100, p90: 200, p99: 300, p999: 400, max: 500, mean: 120, count: 1000 },
     cpu, peakRss: [], wallSeconds: 1, slowConsumers: '', windowNs: { start: 0, end: 0 }, ...rest,
   };
@@ -24,7 +24,7 @@ function report(scenarios: ScenarioResult[], parser?: number): NativeReport {
   const r: NativeReport = {
     kind: 'native', machine: machineInfo(),
     versions: { natsServer: 'nats-server: v2.10.27', libnats: '3.4.1', proxy: '0.1.0', proxyCommit: 'abc', cc: 'cc' },
-    settings: { quick: true, sizes: [128, 16384], counts: {}, topologies: ['direct', 'proxies'], halfLoadRule: 'rule' },
+    settings: { quick: true, sizes: [128, 16384], counts: {}, topologies: ['direct', 'proxies'], halfLoadRule: 'rule', payload: 'fill', compressionSizes: [] },
     scenarios, errors: [], targets: [], charts: [], durationSeconds: 1,
   };
   if (parser !== undefined) r.parser128MsgsPerSec = parser;
