@@ -244,6 +244,8 @@ export async function proxyTopology(o: {
   dir: string; cli: string; cpuProfDir?: string; tag?: string; tls?: RouteTlsFiles;
   /** Compress the proxy link only (topologies s2 and lz4); the site legs stay plain. */
   compression?: 's2' | 'lz4';
+  /** With cpuProfDir: profile proxy B as well (the decoding side of a compressed link). */
+  cpuProfB?: boolean;
 }): Promise<Topology> {
   const tag = o.tag ?? '';
   const block = o.tls ? tlsBlock(o.tls) : undefined;
@@ -255,7 +257,9 @@ export async function proxyTopology(o: {
   // proxy would otherwise compress the loopback legs at s2_uncompressed too).
   const comp = o.compression === 's2' ? { clusterExtra: 'compression: s2_auto' }
     : o.compression === 'lz4' ? { topExtra: 'proxy { lz4: true }' } : {};
-  const pb = await startProxyProcess({ name: `proxy-B${tag}`, cluster, routes: [], dir: o.dir, cli: o.cli, ...tls, ...comp });
+  const pb = await startProxyProcess({
+    name: `proxy-B${tag}`, cluster, routes: [], dir: o.dir, cli: o.cli, ...tls, ...comp, ...(o.cpuProfDir && o.cpuProfB ? { cpuProfDir: o.cpuProfDir } : {}),
+  });
   const pa = await startProxyProcess({
     name: `proxy-A${tag}`, cluster, routes: [pb.routeUrl], dir: o.dir, cli: o.cli, ...tls, ...comp, ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });

@@ -21,7 +21,11 @@ export interface RouteCompressionConfig {
 /** A route's decision, plus LZ4 on a proxy link (both proxies offered it in `nrp`). */
 export type LinkNegotiation = RouteNegotiation | { compress: true; mode: 'lz4' };
 
-interface Encoder { encode(slab: readonly Buffer[]): Buffer }
+interface Encoder {
+  encode(slab: readonly Buffer[]): Buffer;
+  /** The stream as pieces to write in order, none aliasing the input (S2's native level). */
+  encodeParts?(parts: readonly Buffer[]): Buffer[];
+}
 interface Decoder { push(chunk: Buffer): Buffer[] }
 
 export class RouteCompression implements InboundStage, OutboundStage {
@@ -119,7 +123,16 @@ export class RouteCompression implements InboundStage, OutboundStage {
   encode(batch: Buffer[]): Buffer[] {
     let n = 0;
     for (let i = 0; i < batch.length; i++) n += batch[i]!.length;
-    const out = this.encoder!.encode(batch);
+    const enc = this.encoder!;
+    if (enc.encodeParts) {
+      const pieces = enc.encodeParts(batch);
+      let w = 0;
+      for (let i = 0; i < pieces.length; i++) w += pieces[i]!.length;
+      this.plainOut += n;
+      this.wireOut += w;
+      return pieces;
+    }
+    const out = enc.encode(batch);
     this.plainOut += n;
     this.wireOut += out.length;
     return [out];
