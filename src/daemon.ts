@@ -287,7 +287,11 @@ async function applyChanges(
     current.lameDuckDurationMs = next.lameDuckDurationMs;
     current.lameDuckGracePeriodMs = next.lameDuckGracePeriodMs;
   }
-  if (kinds.has('compression')) cur.compression = nc.compression;
+  if (kinds.has('compression')) {
+    const r = routes.updateCompression(nc.compression);
+    cur.compression = nc.compression;
+    if (r.levels + r.closed > 0) logger.info(`Reload: compression level changed on ${r.levels} route(s), ${r.closed} closed to renegotiate`);
+  }
   if (kinds.has('pool')) {
     cur.poolSize = nc.poolSize;
     cur.accounts = nc.accounts;
