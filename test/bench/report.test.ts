@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { machineInfo } from '../../bench/machine.js';
 import { barChartSvg } from '../../scripts/bench-native-charts.js';
 import { stageOf, summarizeProfile } from '../../scripts/bench-native-profile.js';
-import { compareTls, evaluateTargets, renderMarkdown } from '../../scripts/bench-native-report.js';
+import { compareCompression, compareTls, evaluateTargets, renderMarkdown } from '../../scripts/bench-native-report.js';
 import type { NativeReport, ScenarioResult } from '../../scripts/bench-native-types.js';
 
 function scenario(topology: ScenarioResult['topology'], size: number, mode: 'full' | 'half', o: Omit<Partial<ScenarioResult>, 'cpu'> & { cpu?: Record<string, number> } = {}): ScenarioResult {
@@ -129,4 +129,31 @@ t.test('the TLS path as ratios to the plaintext paths of the same run (issue 10)
   const md = renderMarkdown(r);
   t.match(md, /\| 128 B \| 50,000 \| 0\.50× \| 0\.25× \| 5\.00 \| 2\.50× \| 1\.50 \| 1\.50× \| 3\.00% \| 1\.00% \| 0\.00% \| 3\.00× \|/, 'TLS row in the report');
   t.match(md, /\| 16 KiB \| 3,000 \| 0\.75× \| – \|.*\| none lost \|/, '16 KiB row: missing ratios shown as –');
+});
+
+t.test('compressed proxy links: ratios to the uncompressed path with the same JSON payloads', async (t) => {
+  const link = (compression: string, wireBytesPerMsg: number) => ({ compression, wireBytes: wireBytesPerMsg * 1000, wireBytesPerMsg });
+  const r = report([
+    // A fill-payload run of the same size must not be taken as the reference.
+    scenario('proxies', 1024, 'full', { msgsPerSec: 100_000, proxyLink: link('off', 1066) }),
+    scenario('proxies', 1024, 'full', { payload: 'json', msgsPerSec: 50_000, proxyLink: link('off', 1000), cpu: { 'proxy A': 5, 'proxy B': 4 } }),
+    scenario('s2', 1024, 'full', { payload: 'json', msgsPerSec: 30_000, proxyLink: link('s2_fast', 350), cpu: { 'proxy A': 10, 'proxy B': 6 } }),
+    scenario('lz4', 1024, 'full', { payload: 'json', msgsPerSec: 29_000, proxyLink: link('lz4', 410) }),
+  ]);
+  r.compression = compareCompression(r, [1024]);
+  const [s2, lz4] = r.compression;
+  t.equal(s2!.mode, 's2_fast');
+  t.equal(s2!.vsUncompressed, 0.6, 'against the JSON reference, not the fill run');
+  t.equal(s2!.wireVsUncompressed, 0.35);
+  t.same(s2!.proxyA, { usPerMsg: 10, vsUncompressed: 2 });
+  t.same(s2!.proxyB, { usPerMsg: 6, vsUncompressed: 1.5 });
+  const byName = Object.fromEntries(evaluateTargets(r).map((x) => [x.name, x]));
+  t.equal(byName['throughput, S2 (s2_fast) proxy link, 1 KiB JSON']!.pass, true, '60% meets ≥ 60%');
+  t.equal(byName['bytes on the proxy link, S2 (s2_fast) proxy link, 1 KiB JSON']!.pass, true, '35% < 40%');
+  t.equal(byName['throughput, LZ4 proxy link, 1 KiB JSON']!.pass, false, '58% misses');
+  t.equal(byName['bytes on the proxy link, LZ4 proxy link, 1 KiB JSON']!.pass, false, '41% misses the aim');
+  t.equal(lz4!.proxyA.usPerMsg, undefined, 'no CPU measured: none reported');
+  const md = renderMarkdown({ ...r, targets: evaluateTargets(r) });
+  t.match(md, /\| 1 KiB JSON \| s2 \| s2_fast \| 30,000 \| 0\.60× \| 350\.0 \| 0\.35× \|/);
+  t.match(md, /\| 1 KiB JSON \| proxies \(uncompressed\) \| off \| 50,000 \| 1\.00× \| 1,000 \|/);
 });
