@@ -87,7 +87,8 @@ export function evaluateTargets(r: NativeReport): TargetCheck[] {
     out.push({
       name: `throughput, ${what}`,
       target: '≥ 60% of the uncompressed two-proxy path',
-      measured: c.vsUncompressed === undefined ? 'not measured' : `${pct(c.vsUncompressed)} (${int(c.msgsPerSec)} msg/s)`,
+      measured: c.vsUncompressed === undefined ? 'not measured'
+        : `${pct(c.vsUncompressed)} (${int(c.msgsPerSec)} msg/s${c.rounds.length > 1 ? `; median of ${c.rounds.length} rounds: ${c.rounds.map((q) => (q.vsUncompressed === undefined ? '–' : pct(q.vsUncompressed))).join(', ')}` : ''})`,
       pass: c.vsUncompressed === undefined ? undefined : c.vsUncompressed >= 0.6,
     });
     out.push({
@@ -145,27 +146,51 @@ export function compareTls(r: NativeReport, sizes: number[]): TlsComparison[] {
   return out;
 }
 
-/** Issue 9: each compressed proxy link against the uncompressed two-proxy path with the same (JSON) payloads. */
+/** Median of the defined values (undefined when none). */
+function median(xs: Array<number | undefined>): number | undefined {
+  const v = xs.filter((x): x is number => x !== undefined).sort((p, q) => p - q);
+  if (v.length === 0) return undefined;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1]! + v[m]!) / 2;
+}
+
+/** The reference runs (uncompressed two-proxy path, JSON payloads) of one size, by round. */
+const references = (r: NativeReport, size: number) =>
+  r.scenarios.filter((s) => s.topology === 'proxies' && s.size === size && s.mode === 'full' && s.payload === 'json');
+
+/**
+ * Issue 9: each compressed proxy link against the uncompressed two-proxy path with the same
+ * (JSON) payloads, per round against that round's reference, then the median over the rounds.
+ */
 export function compareCompression(r: NativeReport, sizes: number[]): CompressionComparison[] {
   const out: CompressionComparison[] = [];
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
   for (const size of sizes) {
-    const ref = find(r, 'proxies', size, 'full', 'json');
+    const refs = references(r, size);
+    const refOf = (s: ScenarioResult) => refs.find((x) => x.round === s.round) ?? refs[0];
     for (const topology of ['s2', 'lz4'] as const) {
-      const c = find(r, topology, size, 'full', 'json');
-      if (!c) continue;
+      const runs = r.scenarios.filter((s) => s.topology === topology && s.size === size && s.mode === 'full' && s.payload === 'json');
+      if (runs.length === 0) continue;
       const cmp: CompressionComparison = {
-        size, payload: 'json', topology, mode: c.proxyLink?.compression ?? '', msgsPerSec: c.msgsPerSec,
-        wireBytesPerMsg: c.proxyLink?.wireBytesPerMsg ?? 0, proxyA: {}, proxyB: {}, lost: c.lost,
+        size, payload: 'json', topology, mode: runs[0]!.proxyLink?.compression ?? '',
+        msgsPerSec: median(runs.map((s) => s.msgsPerSec))!,
+        wireBytesPerMsg: median(runs.map((s) => s.proxyLink?.wireBytesPerMsg)) ?? 0,
+        proxyA: {}, proxyB: {}, lost: runs.reduce((a, s) => a + s.lost, 0),
+        rounds: runs.map((s) => {
+          const x: { msgsPerSec: number; vsUncompressed?: number } = { msgsPerSec: s.msgsPerSec };
+          const v = ratio(s.msgsPerSec, refOf(s)?.msgsPerSec);
+          if (v !== undefined) x.vsUncompressed = v;
+          return x;
+        }),
       };
-      const v = ratio(c.msgsPerSec, ref?.msgsPerSec);
+      const v = median(cmp.rounds.map((x) => x.vsUncompressed));
       if (v !== undefined) cmp.vsUncompressed = v;
-      const w = ratio(c.proxyLink?.wireBytesPerMsg, ref?.proxyLink?.wireBytesPerMsg);
+      const w = median(runs.map((s) => ratio(s.proxyLink?.wireBytesPerMsg, refOf(s)?.proxyLink?.wireBytesPerMsg)));
       if (w !== undefined) cmp.wireVsUncompressed = w;
       for (const [k, label] of [['proxyA', 'proxy A'], ['proxyB', 'proxy B']] as const) {
-        const us = cpuOf(c, label);
+        const us = median(runs.map((s) => cpuOf(s, label)));
         if (us !== undefined) cmp[k].usPerMsg = us;
-        const x = ratio(us, cpuOf(ref, label));
+        const x = median(runs.map((s) => { const ref = refOf(s); return ref ? ratio(cpuOf(s, label), cpuOf(ref, label)) : undefined; }));
         if (x !== undefined) cmp[k].vsUncompressed = x;
       }
       out.push(cmp);
@@ -251,23 +276,32 @@ export function renderMarkdown(r: NativeReport): string {
   if (r.compression?.length) {
     md.push('## Proxy-link compression (issue 9), as ratios to the uncompressed proxy link in this run');
     md.push('');
-    md.push('Paths `s2` (both proxies `compression: s2_auto`, which a proxy link runs at its fixed default level) and `lz4` (both `proxy { lz4: true }`): only the proxy link is compressed, the site servers say `compression: off`. Payloads: JSON-like events from `nb_pub --payload json` (a pool of distinct payloads, random ids, amounts, times; the first 16 bytes are the binary sequence and timestamp), the same for the reference, which is the uncompressed two-proxy path run right before. Link bytes: both directions of proxy A\'s connection to proxy B (its /routez wire counters) per published message. CPU is µs per published message.');
+    const rounds = r.settings.compressionRounds ?? 1;
+    const roundsNote = rounds > 1
+      ? `${rounds} interleaved rounds of (uncompressed, s2, lz4); every figure is the median over the rounds, each ratio against its own round's uncompressed run (a shared machine's load moves single runs: the per-round ratios are listed). `
+      : '';
+    md.push(roundsNote + 'Paths `s2` (both proxies `compression: s2_auto`, which a proxy link runs at its fixed default level) and `lz4` (both `proxy { lz4: true }`): only the proxy link is compressed, the site servers say `compression: off`. Payloads: JSON-like events from `nb_pub --payload json` (a pool of distinct payloads, random ids, amounts, times; the first 16 bytes are the binary sequence and timestamp), the same for the reference, which is the uncompressed two-proxy path run right before. Link bytes: both directions of proxy A\'s connection to proxy B (its /routez wire counters) per published message. CPU is µs per published message.');
     md.push('');
     const x = (v: number | undefined) => (v === undefined ? '–' : `${f2(v)}×`);
     const us = (v: number | undefined) => (v === undefined ? '–' : f2(v));
-    const ref = (size: number) => find(r, 'proxies', size, 'full', 'json');
     md.push(table(
-      ['payload', 'path', 'link mode', 'msg/s', 'vs uncompressed', 'link B/msg', 'vs uncompressed', 'proxy A µs/msg', 'vs uncompressed', 'proxy B µs/msg', 'vs uncompressed', 'lost'],
+      ['payload', 'path', 'link mode', 'msg/s', 'vs uncompressed', 'per round', 'link B/msg', 'vs uncompressed', 'proxy A µs/msg', 'vs uncompressed', 'proxy B µs/msg', 'vs uncompressed', 'lost'],
       [
         ...[...new Set(r.compression.map((c) => c.size))].flatMap((size) => {
-          const p = ref(size);
-          return p ? [[
-            `${sizeLabel(size)} JSON`, 'proxies (uncompressed)', p.proxyLink?.compression || 'off', int(p.msgsPerSec), '1.00×',
-            p.proxyLink ? f1(p.proxyLink.wireBytesPerMsg) : '–', '1.00×', us(cpuOf(p, 'proxy A')), '1.00×', us(cpuOf(p, 'proxy B')), '1.00×', int(p.lost),
-          ]] : [];
+          const refs = references(r, size);
+          if (refs.length === 0) return [];
+          const p = refs[0]!;
+          const m = (f: (s: ScenarioResult) => number | undefined) => median(refs.map(f));
+          const bpm = m((s) => s.proxyLink?.wireBytesPerMsg);
+          return [[
+            `${sizeLabel(size)} JSON`, 'proxies (uncompressed)', p.proxyLink?.compression || 'off', int(m((s) => s.msgsPerSec)!), '1.00×',
+            refs.map((s) => int(s.msgsPerSec)).join(', '), bpm === undefined ? '–' : f1(bpm), '1.00×',
+            us(m((s) => cpuOf(s, 'proxy A'))), '1.00×', us(m((s) => cpuOf(s, 'proxy B'))), '1.00×', int(refs.reduce((a, s) => a + s.lost, 0)),
+          ]];
         }),
         ...r.compression.map((c) => [
-          `${sizeLabel(c.size)} JSON`, c.topology, c.mode, int(c.msgsPerSec), x(c.vsUncompressed), f1(c.wireBytesPerMsg), x(c.wireVsUncompressed),
+          `${sizeLabel(c.size)} JSON`, c.topology, c.mode, int(c.msgsPerSec), x(c.vsUncompressed),
+          c.rounds.map((q) => (q.vsUncompressed === undefined ? '–' : f2(q.vsUncompressed))).join(', '), f1(c.wireBytesPerMsg), x(c.wireVsUncompressed),
           us(c.proxyA.usPerMsg), x(c.proxyA.vsUncompressed), us(c.proxyB.usPerMsg), x(c.proxyB.vsUncompressed), int(c.lost),
         ]),
       ], 3,

@@ -77,11 +77,17 @@ export interface ScenarioResult {
   slowConsumers: string;
   /** CLOCK_MONOTONIC ns: first publish and last receive (to cut a CPU profile to the traffic). */
   windowNs: { start: number; end: number };
+  /** The compressed-path rounds (issue 9): which round of (reference, s2, lz4) this run belongs to. */
+  round?: number;
   /** Proxy paths: proxy A's connection to proxy B over the scenario (from /routez). */
   proxyLink?: { compression: string; wireBytes: number; wireBytesPerMsg: number };
 }
 
-/** Issue 9: a compressed proxy link against the uncompressed two-proxy path, same size and payload, same run. */
+/**
+ * Issue 9: a compressed proxy link against the uncompressed two-proxy path, same size and
+ * payload, same run. With several rounds every figure is the median over the rounds, each
+ * ratio taken against the reference run of its own round.
+ */
 export interface CompressionComparison {
   size: number;
   payload: 'fill' | 'json';
@@ -97,6 +103,8 @@ export interface CompressionComparison {
   proxyA: { usPerMsg?: number; vsUncompressed?: number };
   proxyB: { usPerMsg?: number; vsUncompressed?: number };
   lost: number;
+  /** Per round: msg/s and the throughput ratio against that round's reference. */
+  rounds: Array<{ msgsPerSec: number; vsUncompressed?: number }>;
 }
 
 export interface TargetCheck {
@@ -115,6 +123,7 @@ export interface NativeReport {
     /** Payload of the main matrix; the compressed paths always use 'json'. */
     payload: 'fill' | 'json';
     compressionSizes: number[];
+    compressionRounds?: number;
   };
   scenarios: ScenarioResult[];
   /** Scenarios that could not be measured (the run goes on and exits 1). */

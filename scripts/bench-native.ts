@@ -13,6 +13,8 @@
 //                           uncompressed two-proxy path with the same payloads; issue 9)
 //   --payload fill|json     filler of the main matrix's payloads (default fill: one repeated byte)
 //   --compression-sizes 1024   payload sizes of the compressed paths (default 1024)
+//   --compression-rounds 3     rounds of (uncompressed, s2, lz4) per size; the report gives the
+//                           median of the per-round ratios (a shared machine's load moves single runs)
 //   --no-latency            skip the half-load latency scenarios
 //   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
 //   --out <dir>
@@ -235,12 +237,12 @@ async function main(): Promise<number> {
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
       'no-latency': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      payload: { type: 'string' }, 'compression-sizes': { type: 'string' },
+      payload: { type: 'string' }, 'compression-sizes': { type: 'string' }, 'compression-rounds': { type: 'string' },
     },
   });
   if (values.help) {
     process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4] '
-      + '[--payload fill|json] [--compression-sizes 1024,...] [--no-latency] [--cpu-prof] [--out dir]\n');
+      + '[--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--no-latency] [--cpu-prof] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
@@ -256,6 +258,8 @@ async function main(): Promise<number> {
   const compressionSizes = values['compression-sizes'] ? values['compression-sizes'].split(',').map((s) => Number(s.trim())) : COMPRESSION_SIZES;
   if (compressionSizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--compression-sizes: integers from 16 to 2000000');
   const compSizes = compressed.length ? compressionSizes : [];
+  const rounds = Number(values['compression-rounds'] ?? (quick ? 1 : 3));
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--compression-rounds: an integer from 1 to 20');
   const countFor = (size: number): number => {
     if (values.count) return Number(values.count);
     const table = quick ? QUICK_COUNTS : DEFAULT_COUNTS;
@@ -278,7 +282,7 @@ async function main(): Promise<number> {
 
   const plain = topoNames.filter((t) => t === 'direct' || t === 'proxies').length;
   const progress = new Progress(
-    sizes.length * plain * (latency ? 2 : 1) + tlsSizes.length + compSizes.length * (compressed.length + 1) + (values['cpu-prof'] ? 1 : 0),
+    sizes.length * plain * (latency ? 2 : 1) + tlsSizes.length + compSizes.length * rounds * (compressed.length + 1) + (values['cpu-prof'] ? 1 : 0),
   );
   const scenarios: ScenarioResult[] = [];
   const errors: string[] = [];
@@ -342,8 +346,16 @@ async function main(): Promise<number> {
       }
       for (const size of compSizes) {
         const count = countFor(size);
-        await attempt(ref, size, count, 0, 'json');
-        for (const t of topos) if (t.name === 's2' || t.name === 'lz4') await attempt(t, size, count, 0, 'json');
+        // Interleaved rounds: each compressed run is compared with the reference run just before it.
+        for (let round = 1; round <= rounds; round++) {
+          const r = await attempt(ref, size, count, 0, 'json');
+          if (r) r.round = round;
+          for (const t of topos) {
+            if (t.name !== 's2' && t.name !== 'lz4') continue;
+            const c = await attempt(t, size, count, 0, 'json');
+            if (c) c.round = round;
+          }
+        }
       }
     }
   } finally {
@@ -377,7 +389,7 @@ async function main(): Promise<number> {
     kind: 'native', machine, versions: ver,
     settings: {
       quick, sizes, counts: Object.fromEntries([...sizes, ...compSizes].map((s) => [String(s), countFor(s)])), topologies: topoNames,
-      payload, compressionSizes: compSizes,
+      payload, compressionSizes: compSizes, compressionRounds: compSizes.length ? rounds : 0,
       halfLoadRule: 'latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths',
     },
     scenarios, errors, targets: [], charts: [], durationSeconds: 0,

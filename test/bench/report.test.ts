@@ -154,6 +154,29 @@ t.test('compressed proxy links: ratios to the uncompressed path with the same JS
   t.equal(byName['bytes on the proxy link, LZ4 proxy link, 1 KiB JSON']!.pass, false, '41% misses the aim');
   t.equal(lz4!.proxyA.usPerMsg, undefined, 'no CPU measured: none reported');
   const md = renderMarkdown({ ...r, targets: evaluateTargets(r) });
-  t.match(md, /\| 1 KiB JSON \| s2 \| s2_fast \| 30,000 \| 0\.60× \| 350\.0 \| 0\.35× \|/);
-  t.match(md, /\| 1 KiB JSON \| proxies \(uncompressed\) \| off \| 50,000 \| 1\.00× \| 1,000 \|/);
+  t.match(md, /\| 1 KiB JSON \| s2 \| s2_fast \| 30,000 \| 0\.60× \| 0\.60 \| 350\.0 \| 0\.35× \|/);
+  t.match(md, /\| 1 KiB JSON \| proxies \(uncompressed\) \| off \| 50,000 \| 1\.00× \| 50,000 \| 1,000 \|/);
+});
+
+t.test('compressed proxy links over rounds: each ratio against its own round, then the median', async (t) => {
+  const link = (compression: string, wireBytesPerMsg: number) => ({ compression, wireBytes: wireBytesPerMsg * 1000, wireBytesPerMsg });
+  const json = { payload: 'json' as const };
+  const r = report([
+    scenario('proxies', 1024, 'full', { ...json, round: 1, msgsPerSec: 100_000, proxyLink: link('off', 1000) }),
+    scenario('s2', 1024, 'full', { ...json, round: 1, msgsPerSec: 70_000, proxyLink: link('s2_fast', 300) }),
+    scenario('proxies', 1024, 'full', { ...json, round: 2, msgsPerSec: 50_000, proxyLink: link('off', 1000) }),
+    scenario('s2', 1024, 'full', { ...json, round: 2, msgsPerSec: 25_000, proxyLink: link('s2_fast', 400) }),
+    scenario('proxies', 1024, 'full', { ...json, round: 3, msgsPerSec: 80_000, proxyLink: link('off', 1000) }),
+    scenario('s2', 1024, 'full', { ...json, round: 3, msgsPerSec: 48_000, proxyLink: link('s2_fast', 350) }),
+  ]);
+  r.settings.compressionRounds = 3;
+  const [s2] = compareCompression(r, [1024]);
+  t.same(s2!.rounds.map((q) => q.vsUncompressed), [0.7, 0.5, 0.6], 'per round, against that round\'s reference');
+  t.equal(s2!.vsUncompressed, 0.6, 'the median ratio');
+  t.equal(s2!.msgsPerSec, 48_000, 'the median rate');
+  t.equal(s2!.wireVsUncompressed, 0.35, 'the median byte ratio');
+  r.compression = [s2!];
+  const byName = Object.fromEntries(evaluateTargets(r).map((x) => [x.name, x]));
+  t.match(byName['throughput, S2 (s2_fast) proxy link, 1 KiB JSON']!.measured, /^60% \(48,000 msg\/s; median of 3 rounds: 70%, 50%, 60%\)$/);
+  t.match(renderMarkdown({ ...r, targets: evaluateTargets(r) }), /3 interleaved rounds/);
 });
