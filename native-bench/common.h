@@ -6,6 +6,7 @@
 #ifndef NB_COMMON_H
 #define NB_COMMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,49 @@ static inline const char *nb_arg(int argc, char **argv, const char *name, const 
   for (int i = 1; i + 1 < argc; i++)
     if (strcmp(argv[i], name) == 0) return argv[i + 1];
   return dflt;
+}
+
+/* JSON-like filler for the compressed paths: telemetry/order events as services publish them
+ * (a fixed schema, names and enums from small vocabularies, random ids, amounts, coordinates and
+ * times), written into dst[0..n) and cut at n. Deterministic from *rng (xorshift64*), so every
+ * run compresses the same text. Not one repeated byte: about what real JSON traffic gives a
+ * byte-oriented compressor. */
+static inline uint64_t nb_rand(uint64_t *s) {
+  uint64_t x = *s;
+  x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+  *s = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+static inline void nb_json_fill(unsigned char *dst, size_t n, uint64_t *rng) {
+  static const char *types[] = { "order.created", "order.paid", "order.shipped", "sensor.reading", "user.login", "cart.updated" };
+  static const char *sites[] = { "eu-west-1", "eu-central-1", "us-east-2", "ap-south-1" };
+  static const char *first[] = { "anna", "ben", "carla", "dmitri", "emma", "farid", "greta", "hiro", "ines", "jon" };
+  static const char *last[] = { "schmidt", "garcia", "kowalski", "tanaka", "okafor", "rossi", "larsen", "novak" };
+  static const char *status[] = { "ok", "pending", "failed", "retry" };
+  static const char *tags[] = { "priority", "gift", "express", "b2b", "promo", "mobile", "web", "returning" };
+  char rec[1024];
+  size_t at = 0;
+  int open = snprintf(rec, sizeof rec, "{\"schema\":\"events.v3\",\"batch\":[");
+  memcpy(dst, rec, (size_t)open < n ? (size_t)open : n);
+  at = (size_t)open < n ? (size_t)open : n;
+  while (at < n) {
+    uint64_t r1 = nb_rand(rng), r2 = nb_rand(rng), r3 = nb_rand(rng), r4 = nb_rand(rng);
+    const char *f = first[r2 % 10], *l = last[(r2 >> 8) % 8];
+    int len = snprintf(rec, sizeof rec,
+      "{\"id\":\"%016llx\",\"ts\":\"2026-12-02T%02u:%02u:%02u.%03uZ\",\"type\":\"%s\",\"site\":\"%s\",\"host\":\"node-%03u\","
+      "\"user\":{\"id\":%u,\"name\":\"%s %s\",\"email\":\"%s.%s@example.com\"},\"amount\":%u.%02u,\"currency\":\"EUR\","
+      "\"items\":%u,\"geo\":{\"lat\":%u.%06u,\"lon\":%u.%06u},\"status\":\"%s\",\"tags\":[\"%s\",\"%s\"]},",
+      (unsigned long long)r1, (unsigned)(r3 % 24), (unsigned)((r3 >> 5) % 60), (unsigned)((r3 >> 11) % 60), (unsigned)((r3 >> 17) % 1000),
+      types[(r3 >> 27) % 6], sites[(r3 >> 30) % 4], (unsigned)((r3 >> 32) % 200),
+      (unsigned)(r4 % 1000000), f, l, f, l, (unsigned)((r4 >> 20) % 5000), (unsigned)((r4 >> 33) % 100),
+      (unsigned)(1 + (r4 >> 40) % 9), (unsigned)(35 + (r2 >> 16) % 25), (unsigned)((r2 >> 24) % 1000000),
+      (unsigned)((r2 >> 44) % 30), (unsigned)((r1 >> 7) % 1000000), status[(r4 >> 50) % 4], tags[(r4 >> 53) % 8], tags[(r4 >> 57) % 8]);
+    size_t k = (size_t)len < n - at ? (size_t)len : n - at;
+    memcpy(dst + at, rec, k);
+    at += k;
+  }
+  if (n > 0) dst[n - 1] = '}';
 }
 
 #endif

@@ -1,7 +1,9 @@
 /* Throughput publisher and the sending half of the latency probe: publishes --count messages
  * of --size bytes on --subject, each carrying its sequence number and publish timestamp
  * (common.h), at full speed (--rate 0) or paced to --rate messages per second; then flushes (the server has everything) and prints one JSON
- * line with what it did and the CPU it used. */
+ * line with what it did and the CPU it used. The filler after the 16-byte header is one repeated
+ * byte (--payload fill, the default) or JSON-like text (--payload json, common.h's nb_json_fill)
+ * for the compressed paths, drawn from a pool of distinct payloads so consecutive messages differ. */
 #include <nats/nats.h>
 #include "common.h"
 
@@ -19,7 +21,10 @@ int main(int argc, char **argv) {
   /* At a fixed rate every message is written at once (a latency probe must not wait for
    * libnats' flusher); at full speed libnats batches, as applications do. */
   bool asap = strcmp(nb_arg(argc, argv, "--send-asap", rate > 0 ? "1" : "0"), "1") == 0;
+  const char *payload = nb_arg(argc, argv, "--payload", "fill");
   if (size < 16 || count <= 0) { fprintf(stderr, "nb_pub: --size must be >= 16 and --count > 0\n"); return 2; }
+  bool json = strcmp(payload, "json") == 0;
+  if (!json && strcmp(payload, "fill") != 0) { fprintf(stderr, "nb_pub: --payload is fill or json\n"); return 2; }
 
   natsOptions *opts = NULL;
   natsConnection *nc = NULL;
@@ -32,8 +37,18 @@ int main(int argc, char **argv) {
   if (s == NATS_OK) s = natsConnection_Connect(&nc, opts);
   if (s != NATS_OK) { fprintf(stderr, "nb_pub: connect %s: %s\n", url, natsStatus_GetText(s)); return 1; }
 
-  unsigned char *buf = malloc((size_t)size);
-  memset(buf, 'x', (size_t)size);
+  /* JSON: a pool of distinct payloads (at most 8 MiB, so a message's twin is never within a
+   * compressor's window of it), built before the clock starts. */
+  long long pool = json ? (long long)(8 * 1024 * 1024) / size : 1;
+  if (pool > 4096) pool = 4096;
+  if (pool < 1) pool = 1;
+  unsigned char *payloads = malloc((size_t)size * (size_t)pool);
+  if (json) {
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    for (long long k = 0; k < pool; k++) nb_json_fill(payloads + (size_t)k * (size_t)size + 16, (size_t)size - 16, &rng);
+  } else {
+    memset(payloads, 'x', (size_t)size);
+  }
   int64_t u0, s0, u1, s1;
   nb_cpu_us(&u0, &s0);
   int64_t start = nb_now_ns();
@@ -49,6 +64,7 @@ int main(int argc, char **argv) {
       }
       while ((now = nb_now_ns()) < due) { /* spin */ }
     }
+    unsigned char *buf = payloads + (size_t)(i % pool) * (size_t)size;
     nb_put_u64(buf, (uint64_t)i);
     nb_put_u64(buf + 8, (uint64_t)now);
     s = natsConnection_Publish(nc, subject, buf, size);
@@ -57,14 +73,14 @@ int main(int argc, char **argv) {
   if (s == NATS_OK) s = natsConnection_FlushTimeout(nc, 120000);
   int64_t end = nb_now_ns();
   nb_cpu_us(&u1, &s1);
-  printf("{\"published\":%lld,\"size\":%d,\"rate\":%.0f,\"start_ns\":%lld,\"published_ns\":%lld,\"flushed_ns\":%lld,"
+  printf("{\"published\":%lld,\"size\":%d,\"payload\":\"%s\",\"rate\":%.0f,\"start_ns\":%lld,\"published_ns\":%lld,\"flushed_ns\":%lld,"
          "\"cpu_user_us\":%lld,\"cpu_sys_us\":%lld,\"status\":\"%s\"}\n",
-         count, size, rate, (long long)start, (long long)(published_at - start), (long long)(end - start),
+         count, size, payload, rate, (long long)start, (long long)(published_at - start), (long long)(end - start),
          (long long)(u1 - u0), (long long)(s1 - s0), natsStatus_GetText(s));
   fflush(stdout);
   natsConnection_Destroy(nc);
   natsOptions_Destroy(opts);
-  free(buf);
+  free(payloads);
   nats_Close();
   return s == NATS_OK ? 0 : 1;
 }

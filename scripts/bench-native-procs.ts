@@ -74,6 +74,8 @@ export interface RunningProxy {
   port: number;
   routeUrl: string;
   logFile: string;
+  /** The monitoring port (`http`), for /routez. */
+  httpPort: number;
   /** SIGTERM (the daemon shuts down and exits, writing a --cpu-prof profile), SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
@@ -88,26 +90,33 @@ export async function startProxyProcess(opts: {
   cpuProfDir?: string;
   /** A `tls { }` block for the cluster section (route TLS on every route of this proxy). */
   tls?: string;
+  /** More cluster lines (e.g. `compression: s2_auto`) and top-level lines (e.g. `proxy { lz4: true }`). */
+  clusterExtra?: string;
+  topExtra?: string;
 }): Promise<RunningProxy> {
   const conf = join(opts.dir, `${opts.name}.conf`);
   const routes = opts.routes.length ? `  routes = [ ${opts.routes.map((r) => JSON.stringify(r)).join(', ')} ]\n` : '';
   const tls = opts.tls ? `  ${opts.tls}\n` : '';
-  writeFileSync(conf, `server_name: ${opts.name}\ncluster {\n  name: ${opts.cluster}\n  listen: "127.0.0.1:-1"\n${tls}${routes}}\n`);
+  const cx = opts.clusterExtra ? `  ${opts.clusterExtra}\n` : '';
+  const top = opts.topExtra ? `${opts.topExtra}\n` : '';
+  // Monitoring on a random port: the runner reads the proxy link's byte counters from /routez.
+  writeFileSync(conf, `server_name: ${opts.name}\nhttp: "127.0.0.1:-1"\n${top}cluster {\n  name: ${opts.cluster}\n  listen: "127.0.0.1:-1"\n${tls}${cx}${routes}}\n`);
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
   const child = spawnTied(process.execPath, [...nodeArgs, opts.cli, '-c', conf]);
   const logFile = join(opts.dir, `${opts.name}.log`);
   const log = createWriteStream(logFile);
   let text = '';
   const exited = new Promise<void>((r) => child.once('close', () => r()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, httpPort] = await new Promise<[number, number]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${opts.name}: no "Listening for route connections" within 10 s\n${text.slice(-3000)}`)), 10_000);
     const onData = (d: Buffer) => {
       log.write(d);
       if (text.length < 65536) text += d.toString('utf8');
       const m = /Listening for route connections on [^"]*:(\d+)/.exec(text);
-      if (m) {
+      const h = /Starting http monitor on [^"]*:(\d+)/.exec(text);
+      if (m && h) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        resolve([Number(m[1]), Number(h[1])]);
       }
     };
     child.stdout!.on('data', onData);
@@ -121,6 +130,7 @@ export async function startProxyProcess(opts: {
     name: opts.name,
     pid: child.pid!,
     port,
+    httpPort,
     routeUrl: `nats-route://127.0.0.1:${port}`,
     logFile,
     stop: async () => {
@@ -140,7 +150,38 @@ export interface MeasuredProcess {
   pid: number;
 }
 
-export type TopologyName = 'direct' | 'proxies' | 'tls';
+export type TopologyName = 'direct' | 'proxies' | 'tls' | 's2' | 'lz4';
+
+/** What a proxy's /routez says about its connection to the other proxy (counters since it was made). */
+export interface ProxyLinkStats {
+  /** The negotiated mode /routez shows (off, s2_fast, lz4, …). */
+  compression: string;
+  /** Bytes that crossed the socket, both directions. */
+  wireBytes: number;
+  /** Messages and their payload bytes this proxy sent on the link. */
+  outMsgs: number;
+  logicalOutBytes: number;
+}
+
+interface RoutezEntry {
+  compression?: string;
+  out_msgs?: number;
+  proxy?: { peer_kind?: string; wire_in_bytes?: number; wire_out_bytes?: number; logical_out_bytes?: number };
+}
+
+export async function proxyLinkStats(p: RunningProxy): Promise<ProxyLinkStats> {
+  const res = await fetch(`http://127.0.0.1:${p.httpPort}/routez`);
+  if (!res.ok) throw new Error(`${p.name}: /routez answered ${res.status}`);
+  const routes = ((await res.json()) as { routes?: RoutezEntry[] }).routes ?? [];
+  const link = routes.find((r) => r.proxy?.peer_kind === 'proxy');
+  if (!link) throw new Error(`${p.name}: /routez lists no connection to the other proxy`);
+  return {
+    compression: link.compression ?? '',
+    wireBytes: (link.proxy?.wire_in_bytes ?? 0) + (link.proxy?.wire_out_bytes ?? 0),
+    outMsgs: link.out_msgs ?? 0,
+    logicalOutBytes: link.proxy?.logical_out_bytes ?? 0,
+  };
+}
 
 export interface Topology {
   name: TopologyName;
@@ -199,16 +240,31 @@ export function tlsBlock(f: RouteTlsFiles): string {
  * With `tls` (topology "tls"): route TLS on the proxy link. A proxy has one `cluster.tls` for all
  * its routes (as nats-server), so the site legs A1 → proxy A and proxy B → B1 run TLS as well.
  */
-export async function proxyTopology(o: { dir: string; cli: string; cpuProfDir?: string; tag?: string; tls?: RouteTlsFiles }): Promise<Topology> {
+export async function proxyTopology(o: {
+  dir: string; cli: string; cpuProfDir?: string; tag?: string; tls?: RouteTlsFiles;
+  /** Compress the proxy link only (topologies s2 and lz4); the site legs stay plain. */
+  compression?: 's2' | 'lz4';
+  /** With cpuProfDir: profile proxy B as well (the decoding side of a compressed link). */
+  cpuProfB?: boolean;
+}): Promise<Topology> {
   const tag = o.tag ?? '';
   const block = o.tls ? tlsBlock(o.tls) : undefined;
-  const cluster = o.tls ? 'tlsproxied' : 'proxied';
+  const cluster = o.tls ? 'tlsproxied' : o.compression ? `${o.compression}proxied` : 'proxied';
   const tls = block ? { tls: block } : {};
-  const pb = await startProxyProcess({ name: `proxy-B${tag}`, cluster, routes: [], dir: o.dir, cli: o.cli, ...tls });
-  const pa = await startProxyProcess({
-    name: `proxy-A${tag}`, cluster, routes: [pb.routeUrl], dir: o.dir, cli: o.cli, ...tls, ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
+  // s2: `compression: s2_auto`, which a proxy link turns into its fixed default level (s2_fast,
+  // no RTT switching). lz4: `proxy { lz4: true }` on both, chosen over S2 between proxies. The
+  // site servers say `compression: off` so that only the proxy link is compressed (an s2_auto
+  // proxy would otherwise compress the loopback legs at s2_uncompressed too).
+  const comp = o.compression === 's2' ? { clusterExtra: 'compression: s2_auto' }
+    : o.compression === 'lz4' ? { topExtra: 'proxy { lz4: true }' } : {};
+  const pb = await startProxyProcess({
+    name: `proxy-B${tag}`, cluster, routes: [], dir: o.dir, cli: o.cli, ...tls, ...comp, ...(o.cpuProfDir && o.cpuProfB ? { cpuProfDir: o.cpuProfDir } : {}),
   });
-  const extra = block ? { extra: block } : {};
+  const pa = await startProxyProcess({
+    name: `proxy-A${tag}`, cluster, routes: [pb.routeUrl], dir: o.dir, cli: o.cli, ...tls, ...comp, ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
+  });
+  const serverExtra = [block, o.compression ? 'compression: off' : undefined].filter((x) => x !== undefined).join('\n');
+  const extra = serverExtra ? { extra: serverExtra } : {};
   const a1 = await startServer(undefined, {
     version: SERVER_VERSION, name: `${cluster}-A1${tag}`, cluster: { name: cluster, routes: [pa.routeUrl], ...extra }, extraConfig: MAX_PAYLOAD,
   });
@@ -218,8 +274,9 @@ export async function proxyTopology(o: { dir: string; cli: string; cpuProfDir?: 
   await routedTo(a1, 1);
   await routedTo(b1, 1);
   return {
-    name: o.tls ? 'tls' : 'proxies',
-    title: o.tls ? 'A1 → proxy A → proxy B → B1, route TLS on every leg' : 'A1 → proxy A → proxy B → B1',
+    name: o.tls ? 'tls' : o.compression ?? 'proxies',
+    title: o.tls ? 'A1 → proxy A → proxy B → B1, route TLS on every leg'
+      : o.compression ? `A1 → proxy A → proxy B → B1, proxy link compressed (${o.compression === 's2' ? 'S2' : 'LZ4'})` : 'A1 → proxy A → proxy B → B1',
     pubUrl: a1.clientUrl, subUrl: b1.clientUrl, a1, proxies: [pa, pb],
     servers: [{ label: 'A1', server: a1 }, { label: 'B1', server: b1 }],
     processes: [

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { machineLine } from '../bench/machine.js';
 import { sizeLabel } from '../bench/streams.js';
 import { compact, writeChart } from './bench-native-charts.js';
-import type { NativeReport, ScenarioResult, TargetCheck, TlsComparison } from './bench-native-types.js';
+import type { CompressionComparison, NativeReport, ScenarioResult, TargetCheck, TlsComparison } from './bench-native-types.js';
 
-const find = (r: NativeReport, topology: ScenarioResult['topology'], size: number, mode: ScenarioResult['mode']) =>
-  r.scenarios.find((s) => s.topology === topology && s.size === size && s.mode === mode);
+/** A scenario of this run; `payload` defaults to the main matrix's (older JSON has none: fill). */
+const find = (r: NativeReport, topology: ScenarioResult['topology'], size: number, mode: ScenarioResult['mode'], payload = r.settings.payload ?? 'fill') =>
+  r.scenarios.find((s) => s.topology === topology && s.size === size && s.mode === mode && (s.payload ?? 'fill') === payload);
 
 const cpuOf = (s: ScenarioResult | undefined, label: string) => s?.cpu.find((c) => c.label === label)?.usPerMsg;
 
@@ -81,6 +82,23 @@ export function evaluateTargets(r: NativeReport): TargetCheck[] {
     }
   }
 
+  for (const c of r.compression ?? []) {
+    const what = `${c.topology === 's2' ? `S2 (${c.mode})` : 'LZ4'} proxy link, ${sizeLabel(c.size)} JSON`;
+    out.push({
+      name: `throughput, ${what}`,
+      target: '≥ 60% of the uncompressed two-proxy path',
+      measured: c.vsUncompressed === undefined ? 'not measured'
+        : `${pct(c.vsUncompressed)} (${int(c.msgsPerSec)} msg/s${c.rounds.length > 1 ? `; median of ${c.rounds.length} rounds: ${c.rounds.map((q) => (q.vsUncompressed === undefined ? '–' : pct(q.vsUncompressed))).join(', ')}` : ''})`,
+      pass: c.vsUncompressed === undefined ? undefined : c.vsUncompressed >= 0.6,
+    });
+    out.push({
+      name: `bytes on the proxy link, ${what}`,
+      target: 'aim < 40% of uncompressed',
+      measured: c.wireVsUncompressed === undefined ? 'not measured' : `${pct(c.wireVsUncompressed)} (${f1(c.wireBytesPerMsg)} B/msg)`,
+      pass: c.wireVsUncompressed === undefined ? undefined : c.wireVsUncompressed < 0.4,
+    });
+  }
+
   const full = r.scenarios.filter((s) => s.mode === 'full' && s.size <= 16384);
   if (full.length) {
     const bad = full.filter((s) => s.lost > 0 || s.duplicates > 0);
@@ -128,6 +146,59 @@ export function compareTls(r: NativeReport, sizes: number[]): TlsComparison[] {
   return out;
 }
 
+/** Median of the defined values (undefined when none). */
+function median(xs: Array<number | undefined>): number | undefined {
+  const v = xs.filter((x): x is number => x !== undefined).sort((p, q) => p - q);
+  if (v.length === 0) return undefined;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1]! + v[m]!) / 2;
+}
+
+/** The reference runs (uncompressed two-proxy path, JSON payloads) of one size, by round. */
+const references = (r: NativeReport, size: number) =>
+  r.scenarios.filter((s) => s.topology === 'proxies' && s.size === size && s.mode === 'full' && s.payload === 'json');
+
+/**
+ * Issue 9: each compressed proxy link against the uncompressed two-proxy path with the same
+ * (JSON) payloads, per round against that round's reference, then the median over the rounds.
+ */
+export function compareCompression(r: NativeReport, sizes: number[]): CompressionComparison[] {
+  const out: CompressionComparison[] = [];
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+  for (const size of sizes) {
+    const refs = references(r, size);
+    const refOf = (s: ScenarioResult) => refs.find((x) => x.round === s.round) ?? refs[0];
+    for (const topology of ['s2', 'lz4'] as const) {
+      const runs = r.scenarios.filter((s) => s.topology === topology && s.size === size && s.mode === 'full' && s.payload === 'json');
+      if (runs.length === 0) continue;
+      const cmp: CompressionComparison = {
+        size, payload: 'json', topology, mode: runs[0]!.proxyLink?.compression ?? '',
+        msgsPerSec: median(runs.map((s) => s.msgsPerSec))!,
+        wireBytesPerMsg: median(runs.map((s) => s.proxyLink?.wireBytesPerMsg)) ?? 0,
+        proxyA: {}, proxyB: {}, lost: runs.reduce((a, s) => a + s.lost, 0),
+        rounds: runs.map((s) => {
+          const x: { msgsPerSec: number; vsUncompressed?: number } = { msgsPerSec: s.msgsPerSec };
+          const v = ratio(s.msgsPerSec, refOf(s)?.msgsPerSec);
+          if (v !== undefined) x.vsUncompressed = v;
+          return x;
+        }),
+      };
+      const v = median(cmp.rounds.map((x) => x.vsUncompressed));
+      if (v !== undefined) cmp.vsUncompressed = v;
+      const w = median(runs.map((s) => ratio(s.proxyLink?.wireBytesPerMsg, refOf(s)?.proxyLink?.wireBytesPerMsg)));
+      if (w !== undefined) cmp.wireVsUncompressed = w;
+      for (const [k, label] of [['proxyA', 'proxy A'], ['proxyB', 'proxy B']] as const) {
+        const us = median(runs.map((s) => cpuOf(s, label)));
+        if (us !== undefined) cmp[k].usPerMsg = us;
+        const x = median(runs.map((s) => { const ref = refOf(s); return ref ? ratio(cpuOf(s, label), cpuOf(ref, label)) : undefined; }));
+        if (x !== undefined) cmp[k].vsUncompressed = x;
+      }
+      out.push(cmp);
+    }
+  }
+  return out;
+}
+
 function table(head: string[], rows: string[][], textColumns = 2): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map((_, i) => (i < textColumns ? '---' : '---:'))), ...rows.map(line)].join('\n');
@@ -154,7 +225,7 @@ export function renderMarkdown(r: NativeReport): string {
     for (const e of r.errors) md.push(`- ${e}`);
     md.push('');
   }
-  md.push('## Targets (issue 7), measured in this run');
+  md.push('## Targets (issues 7 and 9), measured in this run');
   md.push('');
   md.push(table(['target', 'wanted', 'measured', ''], r.targets.map((t) => [t.name, t.target, t.measured, t.pass === undefined ? '–' : t.pass ? 'met' : '**missed**']), 4));
   md.push('');
@@ -164,10 +235,10 @@ export function renderMarkdown(r: NativeReport): string {
   md.push(table(
     ['payload', 'path', 'messages', 'msg/s', 'MB/s', 'vs direct', 'lost', 'dup', 'p50 µs', 'p99 µs', 'proxy peak RSS', 'slow consumers'],
     fulls.map((s) => {
-      const d = find(r, 'direct', s.size, 'full');
+      const d = find(r, 'direct', s.size, 'full', s.payload ?? 'fill');
       const vs = s.topology !== 'direct' && d && d.msgsPerSec > 0 ? pct(s.msgsPerSec / d.msgsPerSec) : '';
       return [
-        sizeLabel(s.size), s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
+        `${sizeLabel(s.size)}${s.payload === 'json' ? ' JSON' : ''}`, s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
         s.lost ? `**${int(s.lost)}**` : '0', s.duplicates ? `**${s.duplicates}**` : '0',
         f1(s.latencyUs.p50), f1(s.latencyUs.p99), s.peakRss.map((p) => `${p.label} ${rss(p.bytes)}`).join(', '), s.slowConsumers,
       ];
@@ -178,7 +249,7 @@ export function renderMarkdown(r: NativeReport): string {
   md.push('');
   const labels = ['publisher', 'A1', 'proxy A', 'proxy B', 'B1', 'subscriber'];
   md.push(table(['payload', 'path', ...labels], fulls.map((s) => [
-    sizeLabel(s.size), s.topology, ...labels.map((l) => {
+    `${sizeLabel(s.size)}${s.payload === 'json' ? ' JSON' : ''}`, s.topology, ...labels.map((l) => {
       const v = cpuOf(s, l);
       return v === undefined ? '' : f2(v);
     }),
@@ -199,6 +270,41 @@ export function renderMarkdown(r: NativeReport): string {
         us(c.proxyB.usPerMsg), x(c.proxyB.vsProxies), share(c.lossShare.tls), share(c.lossShare.proxies), share(c.lossShare.direct),
         c.lossVsProxies === undefined ? (c.lossShare.tls === 0 ? 'none lost' : 'plaintext lost none') : x(c.lossVsProxies),
       ]), 1,
+    ));
+    md.push('');
+  }
+  if (r.compression?.length) {
+    md.push('## Proxy-link compression (issue 9), as ratios to the uncompressed proxy link in this run');
+    md.push('');
+    const rounds = r.settings.compressionRounds ?? 1;
+    const roundsNote = rounds > 1
+      ? `${rounds} interleaved rounds of (uncompressed, s2, lz4); every figure is the median over the rounds, each ratio against its own round's uncompressed run (a shared machine's load moves single runs: the per-round ratios are listed). `
+      : '';
+    md.push(roundsNote + 'Paths `s2` (both proxies `compression: s2_auto`, which a proxy link runs at its fixed default level) and `lz4` (both `proxy { lz4: true }`): only the proxy link is compressed, the site servers say `compression: off`. Payloads: JSON-like events from `nb_pub --payload json` (a pool of distinct payloads, random ids, amounts, times; the first 16 bytes are the binary sequence and timestamp), the same for the reference, which is the uncompressed two-proxy path run right before. Link bytes: both directions of proxy A\'s connection to proxy B (its /routez wire counters) per published message. CPU is µs per published message.');
+    md.push('');
+    const x = (v: number | undefined) => (v === undefined ? '–' : `${f2(v)}×`);
+    const us = (v: number | undefined) => (v === undefined ? '–' : f2(v));
+    md.push(table(
+      ['payload', 'path', 'link mode', 'msg/s', 'vs uncompressed', 'per round', 'link B/msg', 'vs uncompressed', 'proxy A µs/msg', 'vs uncompressed', 'proxy B µs/msg', 'vs uncompressed', 'lost'],
+      [
+        ...[...new Set(r.compression.map((c) => c.size))].flatMap((size) => {
+          const refs = references(r, size);
+          if (refs.length === 0) return [];
+          const p = refs[0]!;
+          const m = (f: (s: ScenarioResult) => number | undefined) => median(refs.map(f));
+          const bpm = m((s) => s.proxyLink?.wireBytesPerMsg);
+          return [[
+            `${sizeLabel(size)} JSON`, 'proxies (uncompressed)', p.proxyLink?.compression || 'off', int(m((s) => s.msgsPerSec)!), '1.00×',
+            refs.map((s) => int(s.msgsPerSec)).join(', '), bpm === undefined ? '–' : f1(bpm), '1.00×',
+            us(m((s) => cpuOf(s, 'proxy A'))), '1.00×', us(m((s) => cpuOf(s, 'proxy B'))), '1.00×', int(refs.reduce((a, s) => a + s.lost, 0)),
+          ]];
+        }),
+        ...r.compression.map((c) => [
+          `${sizeLabel(c.size)} JSON`, c.topology, c.mode, int(c.msgsPerSec), x(c.vsUncompressed),
+          c.rounds.map((q) => (q.vsUncompressed === undefined ? '–' : f2(q.vsUncompressed))).join(', '), f1(c.wireBytesPerMsg), x(c.wireVsUncompressed),
+          us(c.proxyA.usPerMsg), x(c.proxyA.vsUncompressed), us(c.proxyB.usPerMsg), x(c.proxyB.vsUncompressed), int(c.lost),
+        ]),
+      ], 3,
     ));
     md.push('');
   }
@@ -242,8 +348,10 @@ export function renderMarkdown(r: NativeReport): string {
 export async function renderCharts(r: NativeReport, dir: string): Promise<string[]> {
   const sizes = r.settings.sizes;
   const cats = sizes.map(sizeLabel);
-  const paths = r.settings.topologies as Array<ScenarioResult['topology']>;
-  const pathName = (t: string) => (t === 'direct' ? 'direct route' : t === 'tls' ? 'two proxies, route TLS' : 'two proxies');
+  // The charts are over the main matrix; the compressed paths have their own table (one size, JSON payloads).
+  const paths: Array<ScenarioResult['topology']> = (r.settings.topologies as Array<ScenarioResult['topology']>).filter((t) => t !== 's2' && t !== 'lz4');
+  const pathName = (t: string) => (t === 'direct' ? 'direct route' : t === 'tls' ? 'two proxies, route TLS' : t === 's2' ? 'two proxies, S2 link'
+    : t === 'lz4' ? 'two proxies, LZ4 link' : 'two proxies');
   const sub = `${r.machine.cores} cores, ${r.machine.cpuModel}, ${r.versions.natsServer.replace(/^nats-server: /, 'nats-server ')}, nats-route-proxy ${r.versions.proxyCommit}`;
   const files: string[] = [];
   const emit = async (name: string, c: Parameters<typeof writeChart>[1]) => {

@@ -6,6 +6,7 @@ import type { ProfileSummary } from './bench-native-profile.js';
 export interface PubResult {
   published: number;
   size: number;
+  payload: 'fill' | 'json';
   rate: number;
   start_ns: number;
   published_ns: number;
@@ -44,9 +45,12 @@ export interface ProcessCost {
 }
 
 export interface ScenarioResult {
-  /** 'tls': the two-proxy path with route TLS on the proxy link (and, one cluster.tls per process, the site legs). */
-  topology: 'direct' | 'proxies' | 'tls';
+  /** 'tls': the two-proxy path with route TLS on the proxy link (and, one cluster.tls per process, the site legs).
+   * 's2' / 'lz4': the two-proxy path with only the proxy link compressed (issue 9). */
+  topology: 'direct' | 'proxies' | 'tls' | 's2' | 'lz4';
   size: number;
+  /** The filler after the 16-byte header: one repeated byte, or JSON-like text (nb_pub --payload). */
+  payload: 'fill' | 'json';
   mode: 'full' | 'half';
   count: number;
   /** Offered rate (msgs/s) in 'half' mode; 0 = full speed. */
@@ -73,6 +77,34 @@ export interface ScenarioResult {
   slowConsumers: string;
   /** CLOCK_MONOTONIC ns: first publish and last receive (to cut a CPU profile to the traffic). */
   windowNs: { start: number; end: number };
+  /** The compressed-path rounds (issue 9): which round of (reference, s2, lz4) this run belongs to. */
+  round?: number;
+  /** Proxy paths: proxy A's connection to proxy B over the scenario (from /routez). */
+  proxyLink?: { compression: string; wireBytes: number; wireBytesPerMsg: number };
+}
+
+/**
+ * Issue 9: a compressed proxy link against the uncompressed two-proxy path, same size and
+ * payload, same run. With several rounds every figure is the median over the rounds, each
+ * ratio taken against the reference run of its own round.
+ */
+export interface CompressionComparison {
+  size: number;
+  payload: 'fill' | 'json';
+  topology: 's2' | 'lz4';
+  /** What /routez showed on the proxy link (e.g. s2_fast, lz4). */
+  mode: string;
+  msgsPerSec: number;
+  /** Throughput ratio to the uncompressed two-proxy path (undefined when that was not measured). */
+  vsUncompressed?: number;
+  /** Bytes on the proxy link per relayed message, and as a share of the uncompressed link's. */
+  wireBytesPerMsg: number;
+  wireVsUncompressed?: number;
+  proxyA: { usPerMsg?: number; vsUncompressed?: number };
+  proxyB: { usPerMsg?: number; vsUncompressed?: number };
+  lost: number;
+  /** Per round: msg/s and the throughput ratio against that round's reference. */
+  rounds: Array<{ msgsPerSec: number; vsUncompressed?: number }>;
 }
 
 export interface TargetCheck {
@@ -86,7 +118,13 @@ export interface NativeReport {
   kind: 'native';
   machine: MachineInfo;
   versions: { natsServer: string; libnats: string; proxy: string; proxyCommit: string; cc: string };
-  settings: { quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string };
+  settings: {
+    quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string;
+    /** Payload of the main matrix; the compressed paths always use 'json'. */
+    payload: 'fill' | 'json';
+    compressionSizes: number[];
+    compressionRounds?: number;
+  };
   scenarios: ScenarioResult[];
   /** Scenarios that could not be measured (the run goes on and exits 1). */
   errors: string[];
@@ -95,6 +133,8 @@ export interface NativeReport {
   targets: TargetCheck[];
   /** Issue 10: the TLS path as ratios to the plaintext two-proxy path and the direct route, per size. */
   tls?: TlsComparison[];
+  /** Issue 9: the compressed proxy links as ratios to the uncompressed two-proxy path. */
+  compression?: CompressionComparison[];
   profile?: ProfileSummary & { scenario: ScenarioResult };
   charts: string[];
   durationSeconds: number;

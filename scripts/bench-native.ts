@@ -6,8 +6,15 @@
 //   --quick                 small matrix (128 B and 16 KiB, short runs)
 //   --sizes 16,128,1024     payload sizes in bytes (default 16,128,1024,16384,1048576)
 //   --count N               messages per full-speed scenario (default: per size)
-//   --topologies direct,proxies,tls   (tls: the two-proxy path with route TLS, at 128 B and 16 KiB
-//                           full speed only, as ratios to the plaintext paths; issue 10)
+//   --topologies direct,proxies,tls,s2,lz4   (tls: the two-proxy path with route TLS, at 128 B and
+//                           16 KiB full speed only, as ratios to the plaintext paths; issue 10.
+//                           s2, lz4: the two-proxy path with the proxy link compressed, JSON-like
+//                           payloads at --compression-sizes, full speed, as ratios to the
+//                           uncompressed two-proxy path with the same payloads; issue 9)
+//   --payload fill|json     filler of the main matrix's payloads (default fill: one repeated byte)
+//   --compression-sizes 1024   payload sizes of the compressed paths (default 1024)
+//   --compression-rounds 3     rounds of (uncompressed, s2, lz4) per size; the report gives the
+//                           median of the per-round ratios (a shared machine's load moves single runs)
 //   --no-latency            skip the half-load latency scenarios
 //   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
 //   --out <dir>
@@ -22,11 +29,11 @@ import { sizeLabel } from '../bench/streams.js';
 import { TestPki } from '../test/helpers/certs.js';
 import { binaryPath } from '../test/helpers/nats-server.js';
 import {
-  cpuMicros, describeSlowConsumers, directTopology, peakRss, proxyTopology, resetPeakRss, runC, SERVER_VERSION, slowConsumerDelta,
-  slowConsumers, waitForInterest, type Topology, type TopologyName,
+  cpuMicros, describeSlowConsumers, directTopology, peakRss, proxyLinkStats, proxyTopology, resetPeakRss, runC, SERVER_VERSION, slowConsumerDelta,
+  slowConsumers, waitForInterest, type ProxyLinkStats, type Topology, type TopologyName,
 } from './bench-native-procs.js';
 import { summarizeProfile } from './bench-native-profile.js';
-import { compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
+import { compareCompression, compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
 import type { NativeReport, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts
@@ -41,6 +48,8 @@ const DEFAULT_COUNTS: Record<number, number> = { 16: 300_000, 128: 500_000, 1024
 const QUICK_COUNTS: Record<number, number> = { 16: 20_000, 128: 20_000, 1024: 10_000, 16384: 2_000, [1 << 20]: 40 };
 // Issue 10 asks for the TLS ratio at these sizes; the TLS path runs only where they are selected.
 const TLS_SIZES = [128, 16384];
+// Issue 9 asks for the compressed proxy link at 1 KiB JSON-like payloads.
+const COMPRESSION_SIZES = [1024];
 
 // ---------------------------------------------------------------------------
 // Progress display: one live line on a terminal, plain lines otherwise.
@@ -104,10 +113,10 @@ async function quiesce(topo: Topology): Promise<void> {
 }
 
 async function runScenario(
-  topo: Topology, size: number, count: number, rate: number, quick: boolean, progress: Progress,
+  topo: Topology, size: number, count: number, rate: number, quick: boolean, progress: Progress, payload: 'fill' | 'json' = 'fill',
 ): Promise<ScenarioResult> {
   const mode = rate > 0 ? 'half' : 'full';
-  const label = `${topo.name} ${sizeLabel(size)} ${mode === 'full' ? 'full speed' : `at ${Math.round(rate)} msg/s`} × ${count}`;
+  const label = `${topo.name} ${sizeLabel(size)}${payload === 'json' ? ' JSON' : ''} ${mode === 'full' ? 'full speed' : `at ${Math.round(rate)} msg/s`} × ${count}`;
   progress.phase(`${label}: waiting for idle`);
   try {
     await quiesce(topo);
@@ -123,21 +132,26 @@ async function runScenario(
   ]);
   let pub: ReturnType<typeof runC<PubResult>> | undefined;
   let p: PubResult, s: SubResult, cpuBefore: number[], cpuAfter: number[], rssReset: boolean[], sc: string, t0: number;
+  let linkBefore: ProxyLinkStats | undefined;
+  let linkAfter: ProxyLinkStats | undefined;
   try {
     await sub.ready;
     await waitForInterest(topo.a1, subject);
     rssReset = topo.proxies.map((x) => resetPeakRss(x.pid));
     const scBefore = await slowConsumers(topo);
+    if (topo.proxies[0]) linkBefore = await proxyLinkStats(topo.proxies[0]);
     cpuBefore = topo.processes.map((x) => cpuMicros(x.pid));
     t0 = Date.now();
     progress.phase(`${label}: publishing`);
     pub = runC<PubResult>(join(NB, 'nb_pub'), [
       '--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size), '--rate', String(Math.round(rate)),
+      '--payload', payload,
     ]);
     p = await pub.result;
     progress.phase(`${label}: receiving`);
     s = await sub.result;
     cpuAfter = topo.processes.map((x) => cpuMicros(x.pid));
+    if (topo.proxies[0]) linkAfter = await proxyLinkStats(topo.proxies[0]);
     sc = describeSlowConsumers(slowConsumerDelta(scBefore, await slowConsumers(topo)));
   } catch (err) {
     // Leave nothing running into the next scenario.
@@ -159,7 +173,7 @@ async function runScenario(
   const msgsPerSec = s.unique > 0 && span > 0 ? s.unique / span : 0;
   const us = (ns: number) => ns / 1000;
   const result: ScenarioResult = {
-    topology: topo.name, size, mode, count, rate: Math.round(rate),
+    topology: topo.name, size, payload, mode, count, rate: Math.round(rate),
     msgsPerSec, mbPerSec: (msgsPerSec * size) / 1e6,
     pubMsgsPerSec: p.flushed_ns > 0 ? (count * 1e9) / p.flushed_ns : 0,
     delivered: s.unique, lost: s.lost, duplicates: s.duplicates, outOfOrder: s.out_of_order, end: s.end,
@@ -173,6 +187,11 @@ async function runScenario(
     slowConsumers: sc,
     windowNs: { start: p.start_ns, end: s.last_recv_ns || p.start_ns + p.flushed_ns },
   };
+  if (linkBefore && linkAfter) {
+    // Both directions of proxy A's connection to proxy B, per published message.
+    const wire = linkAfter.wireBytes - linkBefore.wireBytes;
+    result.proxyLink = { compression: linkAfter.compression, wireBytes: wire, wireBytesPerMsg: wire / count };
+  }
   progress.step();
   const lat = `p99 ${result.latencyUs.p99.toFixed(0)} µs`;
   progress.note(`  ${label}: ${Math.round(msgsPerSec).toLocaleString('en-US')} msg/s, ${result.mbPerSec.toFixed(1)} MB/s, lost ${s.lost}, dup ${s.duplicates}, ${lat}${sc ? `; slow consumers: ${sc}` : ''}`);
@@ -218,18 +237,29 @@ async function main(): Promise<number> {
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
       'no-latency': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      payload: { type: 'string' }, 'compression-sizes': { type: 'string' }, 'compression-rounds': { type: 'string' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls] [--no-latency] [--cpu-prof] [--out dir]\n');
+    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4] '
+      + '[--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--no-latency] [--cpu-prof] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
   const sizes = values.sizes ? values.sizes.split(',').map((s) => Number(s.trim())) : quick ? [128, 16384] : DEFAULT_SIZES;
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--sizes: integers from 16 to 2000000');
-  const topoNames = (values.topologies ?? 'direct,proxies,tls').split(',').map((s) => s.trim()) as TopologyName[];
-  if (topoNames.some((t) => t !== 'direct' && t !== 'proxies' && t !== 'tls')) throw new Error('--topologies: any of direct, proxies, tls');
+  const topoNames = (values.topologies ?? 'direct,proxies,tls,s2,lz4').split(',').map((s) => s.trim()) as TopologyName[];
+  const known: TopologyName[] = ['direct', 'proxies', 'tls', 's2', 'lz4'];
+  if (topoNames.some((t) => !known.includes(t))) throw new Error(`--topologies: any of ${known.join(', ')}`);
   const tlsSizes = topoNames.includes('tls') ? sizes.filter((z) => TLS_SIZES.includes(z)) : [];
+  const payload = (values.payload ?? 'fill') as 'fill' | 'json';
+  if (payload !== 'fill' && payload !== 'json') throw new Error('--payload: fill or json');
+  const compressed = topoNames.filter((t): t is 's2' | 'lz4' => t === 's2' || t === 'lz4');
+  const compressionSizes = values['compression-sizes'] ? values['compression-sizes'].split(',').map((s) => Number(s.trim())) : COMPRESSION_SIZES;
+  if (compressionSizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--compression-sizes: integers from 16 to 2000000');
+  const compSizes = compressed.length ? compressionSizes : [];
+  const rounds = Number(values['compression-rounds'] ?? (quick ? 1 : 3));
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--compression-rounds: an integer from 1 to 20');
   const countFor = (size: number): number => {
     if (values.count) return Number(values.count);
     const table = quick ? QUICK_COUNTS : DEFAULT_COUNTS;
@@ -250,8 +280,10 @@ async function main(): Promise<number> {
   process.stdout.write(`native bench${quick ? ' (quick)' : ''}: ${machineLine(machine)}\n`);
   process.stdout.write(`${ver.natsServer}, libnats ${ver.libnats}, nats-route-proxy ${ver.proxy} (${ver.proxyCommit})\n`);
 
-  const plain = topoNames.filter((t) => t !== 'tls').length;
-  const progress = new Progress(sizes.length * plain * (latency ? 2 : 1) + tlsSizes.length + (values['cpu-prof'] ? 1 : 0));
+  const plain = topoNames.filter((t) => t === 'direct' || t === 'proxies').length;
+  const progress = new Progress(
+    sizes.length * plain * (latency ? 2 : 1) + tlsSizes.length + compSizes.length * rounds * (compressed.length + 1) + (values['cpu-prof'] ? 1 : 0),
+  );
   const scenarios: ScenarioResult[] = [];
   const errors: string[] = [];
   let profile: NativeReport['profile'];
@@ -261,6 +293,7 @@ async function main(): Promise<number> {
     for (const n of topoNames) {
       if (n === 'direct') topos.push(await directTopology());
       else if (n === 'proxies') topos.push(await proxyTopology({ dir: logs, cli: CLI }));
+      else if (n === 's2' || n === 'lz4') topos.push(await proxyTopology({ dir: logs, cli: CLI, compression: n, tag: `-${n}` }));
       else if (tlsSizes.length) {
         // Fresh throwaway certificates in the results folder (never committed): one CA, one leaf
         // for every process (localhost + 127.0.0.1, serverAuth+clientAuth).
@@ -271,9 +304,9 @@ async function main(): Promise<number> {
     }
     // A failing scenario (a path that broke, a process that died) is reported, not fatal: the
     // rest of the matrix still says something.
-    const attempt = async (t: Topology, size: number, count: number, rate: number): Promise<ScenarioResult | undefined> => {
+    const attempt = async (t: Topology, size: number, count: number, rate: number, pl = payload): Promise<ScenarioResult | undefined> => {
       try {
-        const r = await runScenario(t, size, count, rate, quick, progress);
+        const r = await runScenario(t, size, count, rate, quick, progress, pl);
         scenarios.push(r);
         return r;
       } catch (err) {
@@ -288,6 +321,7 @@ async function main(): Promise<number> {
       const count = countFor(size);
       const full: ScenarioResult[] = [];
       for (const t of topos) {
+        if (t.name === 's2' || t.name === 'lz4') continue;
         if (t.name === 'tls' && !tlsSizes.includes(size)) continue;
         const r = await attempt(t, size, count, 0);
         if (r && t.name !== 'tls') full.push(r);
@@ -299,7 +333,30 @@ async function main(): Promise<number> {
       const rate = Math.max(1, max / 2);
       const n = Math.min(count, Math.max(quick ? 200 : 1000, Math.round(rate * (quick ? 1 : 2))));
       // TLS is measured at full speed only (issue 10 asks for throughput ratios).
-      for (const t of topos) if (t.name !== 'tls') await attempt(t, size, n, rate);
+      for (const t of topos) if (t.name === 'direct' || t.name === 'proxies') await attempt(t, size, n, rate);
+    }
+    // Issue 9: the compressed proxy links at full speed with JSON-like payloads, each against the
+    // uncompressed two-proxy path carrying the same payloads right before it (its own topology
+    // when `proxies` is not selected).
+    if (compSizes.length) {
+      let ref = topos.find((t) => t.name === 'proxies');
+      if (!ref) {
+        ref = await proxyTopology({ dir: logs, cli: CLI, tag: '-ref' });
+        topos.push(ref);
+      }
+      for (const size of compSizes) {
+        const count = countFor(size);
+        // Interleaved rounds: each compressed run is compared with the reference run just before it.
+        for (let round = 1; round <= rounds; round++) {
+          const r = await attempt(ref, size, count, 0, 'json');
+          if (r) r.round = round;
+          for (const t of topos) {
+            if (t.name !== 's2' && t.name !== 'lz4') continue;
+            const c = await attempt(t, size, count, 0, 'json');
+            if (c) c.round = round;
+          }
+        }
+      }
     }
   } finally {
     progress.phase('stopping');
@@ -331,7 +388,8 @@ async function main(): Promise<number> {
   const report: NativeReport = {
     kind: 'native', machine, versions: ver,
     settings: {
-      quick, sizes, counts: Object.fromEntries(sizes.map((s) => [String(s), countFor(s)])), topologies: topoNames,
+      quick, sizes, counts: Object.fromEntries([...sizes, ...compSizes].map((s) => [String(s), countFor(s)])), topologies: topoNames,
+      payload, compressionSizes: compSizes, compressionRounds: compSizes.length ? rounds : 0,
       halfLoadRule: 'latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths',
     },
     scenarios, errors, targets: [], charts: [], durationSeconds: 0,
@@ -340,6 +398,7 @@ async function main(): Promise<number> {
   if (profile) report.profile = profile;
   report.targets = evaluateTargets(report);
   if (tlsSizes.length) report.tls = compareTls(report, tlsSizes);
+  if (compSizes.length) report.compression = compareCompression(report, compSizes);
   report.charts = await renderCharts(report, out);
   report.durationSeconds = (Date.now() - started) / 1000;
   const md = renderMarkdown(report);

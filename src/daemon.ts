@@ -284,7 +284,11 @@ async function applyChanges(
     current.lameDuckDurationMs = next.lameDuckDurationMs;
     current.lameDuckGracePeriodMs = next.lameDuckGracePeriodMs;
   }
-  if (kinds.has('compression')) cur.compression = nc.compression;
+  if (kinds.has('compression')) {
+    const r = routes.updateCompression(nc.compression);
+    cur.compression = nc.compression;
+    if (r.levels + r.closed > 0) logger.info(`Reload: compression level changed on ${r.levels} route(s), ${r.closed} closed to renegotiate`);
+  }
   if (kinds.has('pool')) {
     const r = await routes.updatePool(nc.poolSize, nc.accounts);
     logger.info(`Reload: pool_size ${nc.poolSize}, pinned accounts [${nc.accounts.join(', ')}]`

@@ -224,3 +224,60 @@ export function putChunkHeader(dst: Buffer, d: number, type: number, bodyLen: nu
   dst.writeUInt32LE(crc, d + 4);
   return d + 8;
 }
+
+/**
+ * One complete stream (identifier, then data chunks) from the parts of one flush, as pieces to
+ * write in order, for native block compressors that return fresh buffers: no concatenation of
+ * big parts and no output copy. A part of at least `bigPart` bytes is compressed where it lies
+ * (in blocks of at most `blockSize`); runs of smaller parts are joined first (≤ blockSize). A
+ * block under `minCompress` bytes, or one that compression shrinks by less than 1/32, is stored
+ * (copied: no piece aliases the input, so the caller may reuse its buffers on return).
+ */
+export function encodeStreamParts(
+  parts: readonly Buffer[], identifier: Buffer, blockSize: number, bigPart: number, minCompress: number, compress: (b: Buffer) => Buffer,
+): { pieces: Buffer[]; plain: number; wire: number } {
+  let n = 0;
+  for (let i = 0; i < parts.length; i++) n += parts[i]!.length;
+  const pieces: Buffer[] = [];
+  if (n === 0) return { pieces, plain: 0, wire: 0 };
+  // One buffer for the identifier and every chunk header: at most one block per part, per
+  // blockSize bytes, plus one.
+  const hdrs = Buffer.allocUnsafe(identifier.length + (parts.length + Math.ceil(n / blockSize) + 1) * 8);
+  identifier.copy(hdrs, 0);
+  let h = identifier.length;
+  let hStart = 0;
+  let wire = 0;
+  const block = (src: Buffer): void => {
+    const len = src.length;
+    const crc = maskedCrc32c(src, 0, len);
+    let body: Buffer | undefined = len >= minCompress ? compress(src) : undefined;
+    if (body !== undefined && body.length >= len - (len >>> 5)) body = undefined;
+    const stored = body === undefined;
+    if (body === undefined) body = Buffer.from(src);
+    h = putChunkHeader(hdrs, h, stored ? CHUNK_UNCOMPRESSED : CHUNK_COMPRESSED, body.length + 4, crc);
+    pieces.push(hdrs.subarray(hStart, h), body);
+    wire += h - hStart + body.length;
+    hStart = h;
+  };
+  let run: Buffer[] = [];
+  let runBytes = 0;
+  const endRun = (): void => {
+    if (runBytes === 0) return;
+    block(run.length === 1 ? run[0]! : Buffer.concat(run, runBytes));
+    run = [];
+    runBytes = 0;
+  };
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.length < bigPart) {
+      if (runBytes + part.length > blockSize) endRun();
+      run.push(part);
+      runBytes += part.length;
+      continue;
+    }
+    endRun();
+    for (let b0 = 0; b0 < part.length; b0 += blockSize) block(part.length <= blockSize ? part : part.subarray(b0, Math.min(b0 + blockSize, part.length)));
+  }
+  endRun();
+  return { pieces, plain: n, wire };
+}

@@ -9,10 +9,10 @@ import { createRequire } from 'node:module';
 import { maskedCrc32c } from './crc32c.js';
 import { CompressionError } from './errors.js';
 import {
-  CHUNK_COMPRESSED, CHUNK_UNCOMPRESSED, FramedDecoder, putChunkHeader,
+  CHUNK_COMPRESSED, CHUNK_UNCOMPRESSED, encodeStreamParts, FramedDecoder, putChunkHeader,
   type FrameFormat, type FramedDecoderLimits, MAX_BLOCK,
 } from './framing.js';
-import { DEFAULT_BLOCK_SIZE } from './s2.js';
+import { DEFAULT_BLOCK_SIZE, NATIVE_PART } from './s2.js';
 
 /** `ff 06 00 00 'NRPlz4'`. */
 export const LZ4_IDENTIFIER = Buffer.from([0xff, 0x06, 0x00, 0x00, 0x4e, 0x52, 0x50, 0x6c, 0x7a, 0x34]);
@@ -60,6 +60,14 @@ export class Lz4Encoder {
 
   constructor(opts: { blockSize?: number } = {}) {
     this.blockSize = Math.max(4096, Math.min(opts.blockSize ?? DEFAULT_BLOCK_SIZE, MAX_BLOCK));
+  }
+
+  /** As encode(), as pieces to write in order (no concatenation of big parts, no output copy; none aliases the input). */
+  encodeParts(parts: readonly Buffer[]): Buffer[] {
+    const r = encodeStreamParts(parts, LZ4_IDENTIFIER, this.blockSize, NATIVE_PART, 32, lz4.compressSync);
+    this.bytesIn += r.plain;
+    this.bytesOut += r.wire;
+    return r.pieces;
   }
 
   encode(slab: Buffer | readonly Buffer[]): Buffer {

@@ -5,7 +5,7 @@
 // nothing here is on the per-message path (no stage is installed).
 import {
   CompressionError, Lz4Decoder, Lz4Encoder, S2Decoder, S2Encoder, selectProxyLinkCodec, infoCompressionValue, initialS2Level, negotiateRouteCompression,
-  reselectS2AutoLevel, DEFAULT_RTT_THRESHOLDS_MS, type RouteCompressionMode, type RouteNegotiation, type S2Level,
+  reselectS2AutoLevel, selectS2AutoLevel, DEFAULT_RTT_THRESHOLDS_MS, type RouteCompressionMode, type RouteNegotiation, type S2Level,
 } from '../compression/index.js';
 import type { InboundStage } from './connection.js';
 import type { OutboundStage } from './outbound.js';
@@ -18,10 +18,21 @@ export interface RouteCompressionConfig {
   lz4?: boolean;
 }
 
+/**
+ * What a reload's new cluster.compression does to one registered connection (nats-server
+ * reload.go, clusterOption.Apply): nothing, a new writer level on the live connection, or a
+ * close so that the reconnect negotiates again.
+ */
+export type CompressionReload = 'unchanged' | 'level' | 'close';
+
 /** A route's decision, plus LZ4 on a proxy link (both proxies offered it in `nrp`). */
 export type LinkNegotiation = RouteNegotiation | { compress: true; mode: 'lz4' };
 
-interface Encoder { encode(slab: readonly Buffer[]): Buffer }
+interface Encoder {
+  encode(slab: readonly Buffer[]): Buffer;
+  /** The stream as pieces to write in order, none aliasing the input (S2's native level). */
+  encodeParts?(parts: readonly Buffer[]): Buffer[];
+}
 interface Decoder { push(chunk: Buffer): Buffer[] }
 
 export class RouteCompression implements InboundStage, OutboundStage {
@@ -33,7 +44,9 @@ export class RouteCompression implements InboundStage, OutboundStage {
   private encoder: Encoder | undefined;
   private level_: S2Level | undefined;
   private decoder: Decoder | undefined;
-  private readonly thresholds: readonly number[];
+  private thresholds: readonly number[];
+  /** The peer is a proxy: s2_auto is a fixed level there (no RTT switching). */
+  private proxyLink = false;
   /** Bytes the stages handled: wire (compressed) and plain (uncompressed), each direction. */
   wireIn = 0;
   plainIn = 0;
@@ -41,7 +54,7 @@ export class RouteCompression implements InboundStage, OutboundStage {
   plainOut = 0;
 
   constructor(
-    private readonly config: RouteCompressionConfig,
+    private config: RouteCompressionConfig,
     /** A corrupt stream or a bomb: the owner closes this connection with the reason. */
     private readonly onError: (err: CompressionError) => void,
   ) {
@@ -62,6 +75,7 @@ export class RouteCompression implements InboundStage, OutboundStage {
    * proxy peer offers in its `nrp` extension (undefined for a nats-server: never LZ4 there).
    */
   negotiate(remote: string | undefined, proxyOffer?: readonly string[]): LinkNegotiation {
+    this.proxyLink = proxyOffer !== undefined;
     if (this.config.lz4 && proxyOffer && selectProxyLinkCodec(['lz4'], proxyOffer) === 'lz4') {
       this.negotiated = { compress: true, mode: 'lz4' };
       this.mode = 'lz4';
@@ -99,13 +113,43 @@ export class RouteCompression implements InboundStage, OutboundStage {
 
   /** s2_auto: re-pick the level from a PONG's RTT; a change just swaps the encoder (§5.6, no signal). */
   rtt(rttMs: number): void {
-    if (!this.level_ || this.negotiated === undefined || !('mode' in this.negotiated)) return;
-    if (this.negotiated.mode !== 's2_auto') return;
+    // As nats-server's processPong: follows the *current* configuration, so a reload to or from
+    // s2_auto starts or stops the re-picking on connections that stay up.
+    if (!this.level_ || this.proxyLink || this.config.mode !== 's2_auto') return;
     const next = reselectS2AutoLevel(this.level_, rttMs, this.thresholds);
     if (next === undefined) return;
     this.encoder = new S2Encoder(next);
     this.level_ = next;
     this.mode = next;
+  }
+
+  /**
+   * Reload: the new cluster.compression for this registered connection, as nats-server applies
+   * it to its routes. A connection that is `not supported` (the peer cannot compress) or already
+   * at the new mode is left alone; one that is `off`, or a new mode of `off` or `accept`, needs a
+   * new negotiation, so the caller closes it (the redial negotiates with the new mode); `s2_auto`
+   * picks the level from the current RTT (0 before the first PONG, as Go) and keeps re-picking
+   * on PONGs; any other level swaps the writer at once: the next flush is a new stream at that
+   * level, which every S2 reader accepts (no signal to the peer, §5.6). We also close for a new
+   * mode of `not supported` (Go would swap in a default writer and keep compressing). LZ4
+   * between proxies is chosen by `proxy { lz4 }`, not by cluster.compression: left alone. On a
+   * proxy link s2_auto stays the fixed s2_fast.
+   */
+  reconfigure(next: RouteCompressionConfig, rttMs: number | undefined): CompressionReload {
+    const cur = this.mode;
+    // Still negotiating: our INFO already carried the old mode, so the negotiation keeps it.
+    if (cur === '') return 'unchanged';
+    this.config = { ...next, lz4: this.config.lz4 };
+    this.thresholds = next.rttThresholdsMs.length > 0 ? next.rttThresholdsMs : DEFAULT_RTT_THRESHOLDS_MS;
+    const mode = next.mode;
+    if (cur === 'not supported' || cur === 'lz4' || cur === mode) return 'unchanged';
+    if (cur === 'off' || mode === 'off' || mode === 'accept' || mode === 'not supported') return 'close';
+    const level: S2Level = mode !== 's2_auto' ? mode : this.proxyLink ? 's2_fast' : selectS2AutoLevel(rttMs ?? 0, this.thresholds);
+    if (level === this.level_) return 'unchanged';
+    this.encoder = new S2Encoder(level);
+    this.level_ = level;
+    this.mode = level;
+    return 'level';
   }
 
   /** The S2 level in use (undefined when not writing S2). */
@@ -119,7 +163,16 @@ export class RouteCompression implements InboundStage, OutboundStage {
   encode(batch: Buffer[]): Buffer[] {
     let n = 0;
     for (let i = 0; i < batch.length; i++) n += batch[i]!.length;
-    const out = this.encoder!.encode(batch);
+    const enc = this.encoder!;
+    if (enc.encodeParts) {
+      const pieces = enc.encodeParts(batch);
+      let w = 0;
+      for (let i = 0; i < pieces.length; i++) w += pieces[i]!.length;
+      this.plainOut += n;
+      this.wireOut += w;
+      return pieces;
+    }
+    const out = enc.encode(batch);
     this.plainOut += n;
     this.wireOut += out.length;
     return [out];

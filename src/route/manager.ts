@@ -853,6 +853,30 @@ export class RouteManager implements ConnectionOwner {
     return closed;
   }
 
+  /**
+   * Reload: a new cluster.compression applied to the registered connections as nats-server
+   * does (RouteCompression.reconfigure): a level change swaps the writer in place; a change
+   * that needs a new negotiation closes the connection (Client Closed), and the redial
+   * negotiates with the new mode. New connections read it from the options.
+   */
+  updateCompression(compression: Options['cluster']['compression']): { levels: number; closed: number } {
+    this.options.cluster.compression = compression;
+    const r = { levels: 0, closed: 0 };
+    for (const conn of [...this.connections]) {
+      if (conn.state !== 'registered') continue;
+      const what = conn.compression.reconfigure({ ...compression, lz4: this.options.proxy.lz4 }, conn.rttMs);
+      if (what === 'level') {
+        r.levels++;
+        this.log.info(`${conn.label} - Route compression changed to ${conn.compression.mode} (reload)`);
+      } else if (what === 'close') {
+        r.closed++;
+        this.log.info(`${conn.label} - Closing route to negotiate compression "${compression.mode}" (reload)`);
+        conn.close(CloseReasons.ClientClosed, undefined, 'compression reload');
+      }
+    }
+    return r;
+  }
+
   /** Reload: new proxy {} bounds and flow marks, for existing connections too, and the process memory budget. */
   updateProxyBounds(proxy: Options['proxy']): void {
     const p = this.options.proxy;

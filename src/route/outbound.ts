@@ -254,6 +254,20 @@ export class Outbound {
     const socket = this.socket;
     const many = bufs.length > 1;
     if (many) socket.cork();
+    if (slabs === undefined) {
+      // A stage's pieces (one compressed stream) own no slab: one completion for all of them,
+      // not a callback (and a nextTick) per piece.
+      let n = 0;
+      for (let i = 0; i < bufs.length; i++) {
+        const b = bufs[i]!;
+        n += b.length;
+        if (i < bufs.length - 1) socket.write(b);
+        else socket.write(b, (err) => this.written(undefined, n, true, err));
+      }
+      this.stats.bytesFlushed += n;
+      if (many) socket.uncork();
+      return;
+    }
     for (let i = 0; i < bufs.length; i++) {
       const b = bufs[i]!;
       const slab = slabs?.[i];

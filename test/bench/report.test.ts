@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { machineInfo } from '../../bench/machine.js';
 import { barChartSvg } from '../../scripts/bench-native-charts.js';
 import { stageOf, summarizeProfile } from '../../scripts/bench-native-profile.js';
-import { compareTls, evaluateTargets, renderMarkdown } from '../../scripts/bench-native-report.js';
+import { compareCompression, compareTls, evaluateTargets, renderMarkdown } from '../../scripts/bench-native-report.js';
 import type { NativeReport, ScenarioResult } from '../../scripts/bench-native-types.js';
 
 function scenario(topology: ScenarioResult['topology'], size: number, mode: 'full' | 'half', o: Omit<Partial<ScenarioResult>, 'cpu'> & { cpu?: Record<string, number> } = {}): ScenarioResult {
   const cpu = Object.entries(o.cpu ?? {}).map(([label, usPerMsg]) => ({ label, role: 'server' as const, cpuMs: 0, usPerMsg }));
   const { cpu: _c, ...rest } = o;
   return {
-    topology, size, mode, count: 1000, rate: 0, msgsPerSec: 1000, mbPerSec: 1, pubMsgsPerSec: 1000, delivered: 1000, lost: 0,
+    topology, size, payload: 'fill', mode, count: 1000, rate: 0, msgsPerSec: 1000, mbPerSec: 1, pubMsgsPerSec: 1000, delivered: 1000, lost: 0,
     duplicates: 0, outOfOrder: 0, end: 'complete', latencyUs: { p50: 100, p90: 200, p99: 300, p999: 400, max: 500, mean: 120, count: 1000 },
     cpu, peakRss: [], wallSeconds: 1, slowConsumers: '', windowNs: { start: 0, end: 0 }, ...rest,
   };
@@ -24,7 +24,7 @@ function report(scenarios: ScenarioResult[], parser?: number): NativeReport {
   const r: NativeReport = {
     kind: 'native', machine: machineInfo(),
     versions: { natsServer: 'nats-server: v2.10.27', libnats: '3.4.1', proxy: '0.1.0', proxyCommit: 'abc', cc: 'cc' },
-    settings: { quick: true, sizes: [128, 16384], counts: {}, topologies: ['direct', 'proxies'], halfLoadRule: 'rule' },
+    settings: { quick: true, sizes: [128, 16384], counts: {}, topologies: ['direct', 'proxies'], halfLoadRule: 'rule', payload: 'fill', compressionSizes: [] },
     scenarios, errors: [], targets: [], charts: [], durationSeconds: 1,
   };
   if (parser !== undefined) r.parser128MsgsPerSec = parser;
@@ -129,4 +129,54 @@ t.test('the TLS path as ratios to the plaintext paths of the same run (issue 10)
   const md = renderMarkdown(r);
   t.match(md, /\| 128 B \| 50,000 \| 0\.50× \| 0\.25× \| 5\.00 \| 2\.50× \| 1\.50 \| 1\.50× \| 3\.00% \| 1\.00% \| 0\.00% \| 3\.00× \|/, 'TLS row in the report');
   t.match(md, /\| 16 KiB \| 3,000 \| 0\.75× \| – \|.*\| none lost \|/, '16 KiB row: missing ratios shown as –');
+});
+
+t.test('compressed proxy links: ratios to the uncompressed path with the same JSON payloads', async (t) => {
+  const link = (compression: string, wireBytesPerMsg: number) => ({ compression, wireBytes: wireBytesPerMsg * 1000, wireBytesPerMsg });
+  const r = report([
+    // A fill-payload run of the same size must not be taken as the reference.
+    scenario('proxies', 1024, 'full', { msgsPerSec: 100_000, proxyLink: link('off', 1066) }),
+    scenario('proxies', 1024, 'full', { payload: 'json', msgsPerSec: 50_000, proxyLink: link('off', 1000), cpu: { 'proxy A': 5, 'proxy B': 4 } }),
+    scenario('s2', 1024, 'full', { payload: 'json', msgsPerSec: 30_000, proxyLink: link('s2_fast', 350), cpu: { 'proxy A': 10, 'proxy B': 6 } }),
+    scenario('lz4', 1024, 'full', { payload: 'json', msgsPerSec: 29_000, proxyLink: link('lz4', 410) }),
+  ]);
+  r.compression = compareCompression(r, [1024]);
+  const [s2, lz4] = r.compression;
+  t.equal(s2!.mode, 's2_fast');
+  t.equal(s2!.vsUncompressed, 0.6, 'against the JSON reference, not the fill run');
+  t.equal(s2!.wireVsUncompressed, 0.35);
+  t.same(s2!.proxyA, { usPerMsg: 10, vsUncompressed: 2 });
+  t.same(s2!.proxyB, { usPerMsg: 6, vsUncompressed: 1.5 });
+  const byName = Object.fromEntries(evaluateTargets(r).map((x) => [x.name, x]));
+  t.equal(byName['throughput, S2 (s2_fast) proxy link, 1 KiB JSON']!.pass, true, '60% meets ≥ 60%');
+  t.equal(byName['bytes on the proxy link, S2 (s2_fast) proxy link, 1 KiB JSON']!.pass, true, '35% < 40%');
+  t.equal(byName['throughput, LZ4 proxy link, 1 KiB JSON']!.pass, false, '58% misses');
+  t.equal(byName['bytes on the proxy link, LZ4 proxy link, 1 KiB JSON']!.pass, false, '41% misses the aim');
+  t.equal(lz4!.proxyA.usPerMsg, undefined, 'no CPU measured: none reported');
+  const md = renderMarkdown({ ...r, targets: evaluateTargets(r) });
+  t.match(md, /\| 1 KiB JSON \| s2 \| s2_fast \| 30,000 \| 0\.60× \| 0\.60 \| 350\.0 \| 0\.35× \|/);
+  t.match(md, /\| 1 KiB JSON \| proxies \(uncompressed\) \| off \| 50,000 \| 1\.00× \| 50,000 \| 1,000 \|/);
+});
+
+t.test('compressed proxy links over rounds: each ratio against its own round, then the median', async (t) => {
+  const link = (compression: string, wireBytesPerMsg: number) => ({ compression, wireBytes: wireBytesPerMsg * 1000, wireBytesPerMsg });
+  const json = { payload: 'json' as const };
+  const r = report([
+    scenario('proxies', 1024, 'full', { ...json, round: 1, msgsPerSec: 100_000, proxyLink: link('off', 1000) }),
+    scenario('s2', 1024, 'full', { ...json, round: 1, msgsPerSec: 70_000, proxyLink: link('s2_fast', 300) }),
+    scenario('proxies', 1024, 'full', { ...json, round: 2, msgsPerSec: 50_000, proxyLink: link('off', 1000) }),
+    scenario('s2', 1024, 'full', { ...json, round: 2, msgsPerSec: 25_000, proxyLink: link('s2_fast', 400) }),
+    scenario('proxies', 1024, 'full', { ...json, round: 3, msgsPerSec: 80_000, proxyLink: link('off', 1000) }),
+    scenario('s2', 1024, 'full', { ...json, round: 3, msgsPerSec: 48_000, proxyLink: link('s2_fast', 350) }),
+  ]);
+  r.settings.compressionRounds = 3;
+  const [s2] = compareCompression(r, [1024]);
+  t.same(s2!.rounds.map((q) => q.vsUncompressed), [0.7, 0.5, 0.6], 'per round, against that round\'s reference');
+  t.equal(s2!.vsUncompressed, 0.6, 'the median ratio');
+  t.equal(s2!.msgsPerSec, 48_000, 'the median rate');
+  t.equal(s2!.wireVsUncompressed, 0.35, 'the median byte ratio');
+  r.compression = [s2!];
+  const byName = Object.fromEntries(evaluateTargets(r).map((x) => [x.name, x]));
+  t.match(byName['throughput, S2 (s2_fast) proxy link, 1 KiB JSON']!.measured, /^60% \(48,000 msg\/s; median of 3 rounds: 70%, 50%, 60%\)$/);
+  t.match(renderMarkdown({ ...r, targets: evaluateTargets(r) }), /3 interleaved rounds/);
 });

@@ -1,6 +1,7 @@
 // The benchmark entry points still run end to end (tiny sizes), so they cannot rot: the micro
 // harness over every bench/*.bench.js with --quick, and the native harness on one tiny 128 B
-// scenario per path (direct route, two proxy processes, the same with route TLS) with --cpu-prof. Nothing here
+// scenario per path (direct route, two proxy processes, the same with route TLS) with --cpu-prof,
+// plus the compressed proxy links (S2, LZ4) at 1 KiB JSON-like payloads. Nothing here
 // asserts performance; only that each produced its report, JSON and charts.
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -45,16 +46,17 @@ t.test('npm run bench (micro, --quick) measures every group and writes JSON', as
 
 t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON and charts', async (t) => {
   const out = tmp(t, 'native');
-  const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '1000', '--cpu-prof', '--out', out]);
+  const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '1000', '--compression-sizes', '1024', '--cpu-prof', '--out', out]);
   t.equal(r.code, 0, `exit 0\n${r.stderr.slice(-4000)}`);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
-  t.match(md, /## Targets \(issue 7\)/, 'report has the targets table');
+  t.match(md, /## Targets \(issues 7 and 9\)/, 'report has the targets table');
   t.match(md, /Where proxy A spends its CPU/, 'report has the profile summary');
   const j = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   t.match(j.versions.natsServer, /2\.10\.27/, 'nats-server version recorded');
   t.ok(j.machine.cores >= 1 && j.machine.cpuModel, 'machine described');
   const kinds = j.scenarios.map((s: { topology: string; mode: string }) => `${s.topology}/${s.mode}`).sort();
-  t.same(kinds, ['direct/full', 'direct/half', 'proxies/full', 'proxies/half', 'tls/full'], 'plain paths at full speed and half load, TLS at full speed');
+  t.same(kinds, ['direct/full', 'direct/half', 'lz4/full', 'proxies/full', 'proxies/full', 'proxies/half', 's2/full', 'tls/full'],
+    'plain paths at full speed and half load, TLS and the compressed links at full speed, plus their uncompressed reference');
   for (const s of j.scenarios) {
     t.ok(s.delivered > 0 && s.msgsPerSec > 0, `${s.topology}/${s.mode}: messages delivered`);
     t.equal(s.delivered + s.lost, s.count, `${s.topology}/${s.mode}: delivered + lost = published`);
@@ -75,6 +77,21 @@ t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON
   t.ok(c.msgsPerSec > 0 && c.vsProxies > 0 && c.vsDirect > 0, 'TLS throughput as ratios to both plaintext paths');
   t.ok(c.proxyA.usPerMsg >= 0 && c.proxyB.usPerMsg >= 0 && 'tls' in c.lossShare && 'proxies' in c.lossShare, 'CPU per proxy and loss shares');
   t.match(md, /## Route TLS on the proxy link \(issue 10\)/, 'report has the TLS section');
+  // Issue 9: the compressed links against the uncompressed path with the same JSON payloads.
+  const json = j.scenarios.filter((s: { payload: string }) => s.payload === 'json').map((s: { topology: string; size: number }) => `${s.topology}/${s.size}`).sort();
+  t.same(json, ['lz4/1024', 'proxies/1024', 's2/1024'], 'JSON payloads on the compressed paths and their reference');
+  t.same(j.compression?.map((c: { topology: string; mode: string }) => `${c.topology}:${c.mode}`), ['s2:s2_fast', 'lz4:lz4'], 'the links ran S2 at the default proxy-link level and LZ4');
+  for (const c of j.compression) {
+    t.ok(c.msgsPerSec > 0 && c.vsUncompressed > 0, `${c.topology}: throughput as a ratio to the uncompressed link`);
+    // JSON-like text compresses: fewer bytes on the link than uncompressed (no ratio target asserted).
+    t.ok(c.wireBytesPerMsg > 0 && c.wireVsUncompressed > 0 && c.wireVsUncompressed < 1, `${c.topology}: link bytes ${c.wireBytesPerMsg} B/msg, ${c.wireVsUncompressed} of uncompressed`);
+  }
+  const ref = j.scenarios.find((s: { topology: string; payload: string }) => s.topology === 'proxies' && s.payload === 'json');
+  t.equal(ref.proxyLink.compression, 'off', 'the reference link is uncompressed');
+  t.ok(ref.proxyLink.wireBytesPerMsg > 1024, 'and carries more than the payload per message');
+  t.match(md, /## Proxy-link compression \(issue 9\)/, 'report has the compression section');
+  t.match(readFileSync(join(out, 'logs', 'proxy-A-s2.conf'), 'utf8'), /compression: s2_auto/, 'S2 path configured');
+  t.match(readFileSync(join(out, 'logs', 'proxy-A-lz4.conf'), 'utf8'), /proxy \{ lz4: true \}/, 'LZ4 path configured');
   for (const n of ['proxy-A-tls', 'proxy-B-tls']) t.match(readFileSync(join(out, 'logs', `${n}.conf`), 'utf8'), /tls \{ cert_file: .*ca_file:/, `${n} runs route TLS`);
   t.ok(existsSync(join(out, 'tls', 'ca.pem')), 'certificates generated into the results folder');
   t.match(readFileSync(join(out, 'throughput.svg'), 'utf8'), /two proxies, route TLS/, 'TLS series in the throughput chart');
