@@ -46,13 +46,14 @@ t.test('cluster.compression reload on established routes (2.10.27 dialed by us, 
   const s2 = await startServer(t, { version: '2.15.1', name: 'R2', cluster: { name: 'zr', routes: [proxy.routeUrl] } });
   const ids = new Map<StartedServer, string>([[s1, (await s1.varz()).server_id as string], [s2, (await s2.varz()).server_id as string]]);
   const conn = (s: StartedServer): RouteConnection | undefined => {
-    const c = proxy.daemon.routes.getPeer(ids.get(s)!)?.main;
+    // The pooled connection that carries $G, the test's traffic.
+    const c = proxy.daemon.routes.getPeer(ids.get(s)!)?.accountConn('$G');
     return c?.state === 'registered' ? c : undefined;
   };
   const serverRoute = async (s: StartedServer): Promise<{ rid: number; compression: string } | undefined> =>
-    ((await s.routez()).routes ?? []).find((r: { remote_id: string }) => r.remote_id === proxy.serverId);
+    ((await s.routez()).routes ?? []).find((r: { remote_id: string; account?: string }) => r.remote_id === proxy.serverId && r.account === undefined);
   const link = (): RouteConnection | undefined => {
-    const c = proxy.daemon.routes.getPeer(hubProxy.serverId)?.main;
+    const c = proxy.daemon.routes.getPeer(hubProxy.serverId)?.accountConn('$G');
     return c?.state === 'registered' ? c : undefined;
   };
   const c1: NatsConnection = await connect({ servers: s1.clientUrl });
