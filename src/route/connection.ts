@@ -94,6 +94,9 @@ export interface ConnectionStats {
 
 let nextRid = 0;
 
+/** Bytes one connection may read per event-loop turn before it lets the others read (yieldInput). */
+const READ_SLICE = 128 * 1024;
+
 export class RouteConnection implements RouteParserHandler, Pausable {
   readonly rid = ++nextRid;
   readonly createdAt = Date.now();
@@ -140,6 +143,9 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private switchReader = false;
   /** Protocol tracing (trace level) is decided once: the hot path only tests a boolean. */
   private tracing: boolean;
+  /** Bytes read since this connection last yielded its turn (see yieldInput). */
+  private sliceBytes = 0;
+  private yielded = false;
   /** Bytes that arrived while CONNECT was being checked (bcrypt is asynchronous). */
   private held: Buffer[] | undefined;
 
@@ -293,7 +299,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     if (this.pausedBy === 0) return;
     if (--this.pausedBy === 0) {
       this.stats.pausedMs += performance.now() - this.pausedAt;
-      if (this.state !== 'closed') this.socket.resume();
+      if (this.state !== 'closed' && !this.yielded) this.socket.resume();
     }
   }
 
@@ -319,7 +325,28 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
     this.guarded(() => this.feed(chunk));
+    this.sliceBytes += chunk.length;
+    if (this.sliceBytes >= READ_SLICE) this.yieldInput();
   }
+
+  /**
+   * Fairness between the connections of one event loop: libuv reads up to 32 × 64 KiB from one
+   * socket before it looks at the next, so a flooded connection (a heavy account's) would make
+   * every other one wait behind 2 MB of work per turn. Past READ_SLICE bytes the socket stops
+   * reading until the next turn; the others get their turn meanwhile.
+   */
+  private yieldInput(): void {
+    this.sliceBytes = 0;
+    if (this.yielded || this.state === 'closed') return;
+    this.yielded = true;
+    this.socket.pause();
+    setImmediate(this.endYield);
+  }
+
+  private readonly endYield = (): void => {
+    this.yielded = false;
+    if (this.pausedBy === 0 && this.state !== 'closed') this.socket.resume();
+  };
 
   private feed(chunk: Buffer): void {
     if (!this.inbound) return this.parseChunk(chunk);
