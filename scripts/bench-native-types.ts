@@ -86,7 +86,7 @@ export interface NativeReport {
   kind: 'native';
   machine: MachineInfo;
   versions: { natsServer: string; libnats: string; proxy: string; proxyCommit: string; cc: string };
-  settings: { quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string };
+  settings: { quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string; warmup?: string };
   scenarios: ScenarioResult[];
   /** Scenarios that could not be measured (the run goes on and exits 1). */
   errors: string[];

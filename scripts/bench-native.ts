@@ -9,6 +9,10 @@
 //   --topologies direct,proxies,tls   (tls: the two-proxy path with route TLS, at 128 B and 16 KiB
 //                           full speed only, as ratios to the plaintext paths; issue 10)
 //   --no-latency            skip the half-load latency scenarios
+//   --pace sleep|spin       how the latency publisher paces (default sleep: a busy-waiting probe
+//                           takes a core from the processes it measures; see native-bench/README.md)
+//   --no-warmup             measure from a cold start (by default every path first carries an unmeasured
+//                           warm-up: V8's JIT, the heaps and TCP buffers reach their steady state)
 //   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
 //   --out <dir>
 import { execFileSync } from 'node:child_process';
@@ -103,8 +107,38 @@ async function quiesce(topo: Topology): Promise<void> {
   }
 }
 
+// Unmeasured traffic through a path before its first scenario. A fresh proxy runs its first few
+// hundred thousand messages at up to twice its steady cost (JIT tiers, heap growth: ~9,000 page
+// faults in the first 500,000 × 128 B, ~300 in the third), and whichever scenario came first
+// would carry that; nats-server warms up too (less), so both paths get the same warm-up.
+const WARMUP: Array<[size: number, full: number, quick: number]> = [[128, 300_000, 30_000], [16384, 5_000, 1_000]];
+
+async function warmUp(topo: Topology, quick: boolean, progress: Progress): Promise<void> {
+  for (const [size, full, small] of WARMUP) {
+    const count = quick ? small : full;
+    progress.phase(`${topo.name}: warm-up, ${sizeLabel(size)} × ${count} (not measured)`);
+    const subject = `bench.${topo.name}.warmup.${size}.${++subjectSeq}`;
+    const sub = runC<SubResult>(join(NB, 'nb_sub'), [
+      '--url', topo.subUrl, '--subject', subject, '--count', String(count), '--size', String(size),
+      '--idle-ms', '1500', '--timeout-ms', '60000',
+    ]);
+    let pub: ReturnType<typeof runC<PubResult>> | undefined;
+    try {
+      await sub.ready;
+      await waitForInterest(topo.a1, subject);
+      pub = runC<PubResult>(join(NB, 'nb_pub'), ['--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size)]);
+      await pub.result;
+      await sub.result;
+    } catch (err) {
+      sub.kill();
+      pub?.kill();
+      throw new Error(`${topo.name} warm-up: ${(err as Error).message}`);
+    }
+  }
+}
+
 async function runScenario(
-  topo: Topology, size: number, count: number, rate: number, quick: boolean, progress: Progress,
+  topo: Topology, size: number, count: number, rate: number, quick: boolean, progress: Progress, pace = 'sleep',
 ): Promise<ScenarioResult> {
   const mode = rate > 0 ? 'half' : 'full';
   const label = `${topo.name} ${sizeLabel(size)} ${mode === 'full' ? 'full speed' : `at ${Math.round(rate)} msg/s`} × ${count}`;
@@ -133,6 +167,7 @@ async function runScenario(
     progress.phase(`${label}: publishing`);
     pub = runC<PubResult>(join(NB, 'nb_pub'), [
       '--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size), '--rate', String(Math.round(rate)),
+      '--pace', pace,
     ]);
     p = await pub.result;
     progress.phase(`${label}: receiving`);
@@ -217,11 +252,11 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
-      'no-latency': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls] [--no-latency] [--cpu-prof] [--out dir]\n');
+    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
@@ -236,6 +271,8 @@ async function main(): Promise<number> {
     return table[size] ?? Math.max(quick ? 100 : 500, Math.round((quick ? 2e6 : 3e7) / size));
   };
   const latency = values['no-latency'] !== true;
+  const pace = values.pace ?? 'sleep';
+  if (pace !== 'sleep' && pace !== 'spin') throw new Error('--pace: sleep or spin');
 
   const started = Date.now();
   const machine = machineInfo();
@@ -269,11 +306,12 @@ async function main(): Promise<number> {
         topos.push(await proxyTopology({ dir: logs, cli: CLI, tag: '-tls', tls: { ...leaf, ca: pki.ca.cert } }));
       }
     }
+    if (values['no-warmup'] !== true) for (const t of topos) await warmUp(t, quick, progress);
     // A failing scenario (a path that broke, a process that died) is reported, not fatal: the
     // rest of the matrix still says something.
     const attempt = async (t: Topology, size: number, count: number, rate: number): Promise<ScenarioResult | undefined> => {
       try {
-        const r = await runScenario(t, size, count, rate, quick, progress);
+        const r = await runScenario(t, size, count, rate, quick, progress, pace);
         scenarios.push(r);
         return r;
       } catch (err) {
@@ -313,6 +351,7 @@ async function main(): Promise<number> {
     const t = await proxyTopology({ dir: logs, cli: CLI, cpuProfDir: dir, tag: '-prof' });
     let scenario: ScenarioResult | undefined;
     try {
+      if (values['no-warmup'] !== true) await warmUp(t, quick, progress);
       scenario = await runScenario(t, 128, countFor(128), 0, quick, progress);
     } catch (err) {
       errors.push(`--cpu-prof: ${(err as Error).message.split('\n')[0]}`);
@@ -332,7 +371,8 @@ async function main(): Promise<number> {
     kind: 'native', machine, versions: ver,
     settings: {
       quick, sizes, counts: Object.fromEntries(sizes.map((s) => [String(s), countFor(s)])), topologies: topoNames,
-      halfLoadRule: 'latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths',
+      warmup: values['no-warmup'] === true ? 'none (cold start)' : `every path first carried ${WARMUP.map(([z, f, q]) => `${(quick ? q : f).toLocaleString('en-US')} × ${sizeLabel(z)}`).join(' and ')}, not measured`,
+      halfLoadRule: `latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths (publisher pacing: ${pace === 'spin' ? 'busy-wait, evenly spaced' : 'sleep until due, sends that fell due meanwhile go back to back'})`,
     },
     scenarios, errors, targets: [], charts: [], durationSeconds: 0,
   };
