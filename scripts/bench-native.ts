@@ -14,6 +14,8 @@
 //   --no-warmup             measure from a cold start (by default every path first carries an unmeasured
 //                           warm-up: V8's JIT, the heaps and TCP buffers reach their steady state)
 //   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
+//   --proxy-cli <path>      run the proxies from another build's dist/src/cli.js (the same harness
+//                           for a before/after comparison of two commits)
 //   --out <dir>
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -35,7 +37,7 @@ import type { NativeReport, ProcessCost, PubResult, ScenarioResult, SubResult } 
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts
 const repo = resolve(here, '..', '..');
-const CLI = join(repo, 'dist', 'src', 'cli.js');
+let CLI = join(repo, 'dist', 'src', 'cli.js');
 const NB = join(repo, 'native-bench', 'build');
 
 const DEFAULT_SIZES = [16, 128, 1024, 16384, 1 << 20];
@@ -252,14 +254,15 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
-      'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'proxy-cli': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--out dir]\n');
+    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--proxy-cli path] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
+  if (values['proxy-cli']) CLI = resolve(values['proxy-cli']);
   const sizes = values.sizes ? values.sizes.split(',').map((s) => Number(s.trim())) : quick ? [128, 16384] : DEFAULT_SIZES;
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--sizes: integers from 16 to 2000000');
   const topoNames = (values.topologies ?? 'direct,proxies,tls').split(',').map((s) => s.trim()) as TopologyName[];
@@ -284,6 +287,7 @@ async function main(): Promise<number> {
   const built = execFileSync('bash', [join(repo, 'native-bench', 'build.sh')], { encoding: 'utf8' });
   process.stderr.write(`${built.trim()}\n`);
   const ver = versions();
+  if (values['proxy-cli']) ver.proxyCommit += `; proxies run from ${CLI}`;
   process.stdout.write(`native bench${quick ? ' (quick)' : ''}: ${machineLine(machine)}\n`);
   process.stdout.write(`${ver.natsServer}, libnats ${ver.libnats}, nats-route-proxy ${ver.proxy} (${ver.proxyCommit})\n`);
 
