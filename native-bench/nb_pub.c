@@ -20,6 +20,10 @@ int main(int argc, char **argv) {
   double rate = atof(nb_arg(argc, argv, "--rate", "0"));
   /* At a fixed rate every message is written at once (a latency probe must not wait for
    * libnats' flusher); at full speed libnats batches, as applications do. */
+  /* --pace sleep (default): never busy-wait. On a 2-core machine a spinning probe takes a whole
+   * core from the processes it measures, and the path with more processes (two proxies) then
+   * queues behind the CPU, not behind its own work. --pace spin: evenly spaced sends. */
+  bool spin = strcmp(nb_arg(argc, argv, "--pace", "sleep"), "spin") == 0;
   bool asap = strcmp(nb_arg(argc, argv, "--send-asap", rate > 0 ? "1" : "0"), "1") == 0;
   const char *payload = nb_arg(argc, argv, "--payload", "fill");
   if (size < 16 || count <= 0) { fprintf(stderr, "nb_pub: --size must be >= 16 and --count > 0\n"); return 2; }
@@ -57,12 +61,20 @@ int main(int argc, char **argv) {
     int64_t now = nb_now_ns();
     if (interval > 0) {
       int64_t due = start + (int64_t)(interval * (double)i);
-      if (due > now + 20000) {
-        /* Sleep most of the gap, spin the rest: nanosleep alone overshoots by ~50 µs. */
-        struct timespec ts = { .tv_sec = (due - 10000) / 1000000000LL, .tv_nsec = (due - 10000) % 1000000000LL };
+      if (spin) {
+        if (due > now + 20000) {
+          /* Sleep most of the gap, spin the rest: nanosleep alone overshoots by ~50 µs. */
+          struct timespec ts = { .tv_sec = (due - 10000) / 1000000000LL, .tv_nsec = (due - 10000) % 1000000000LL };
+          clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        }
+        while ((now = nb_now_ns()) < due) { /* spin */ }
+      } else if (due > now) {
+        /* Sleep until due; the timer's slack (~50 µs) makes the messages that became due
+         * meanwhile go out back to back, each stamped when it is really sent. */
+        struct timespec ts = { .tv_sec = due / 1000000000LL, .tv_nsec = due % 1000000000LL };
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        now = nb_now_ns();
       }
-      while ((now = nb_now_ns()) < due) { /* spin */ }
     }
     unsigned char *buf = payloads + (size_t)(i % pool) * (size_t)size;
     nb_put_u64(buf, (uint64_t)i);

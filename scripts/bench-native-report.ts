@@ -214,7 +214,7 @@ export function renderMarkdown(r: NativeReport): string {
   md.push(`- ${r.versions.natsServer}; load: libnats ${r.versions.libnats} C client (${r.versions.cc})`);
   md.push(`- nats-route-proxy ${r.versions.proxy} at ${r.versions.proxyCommit}, proxies run as \`node dist/src/cli.js -c <conf>\` with the default proxy options`);
   md.push(`- Loopback; publisher on site A server A1, subscriber on site B server B1. Direct: A1 and B1 in one cluster. Proxies: A1 → proxy A → proxy B → B1.`);
-  md.push(`- Throughput: delivered unique messages / (last receive − first publish). CPU per message: utime+stime from /proc/<pid>/stat over the scenario, divided by the messages published. Latency: one-way (receive − publish timestamp in the payload), HDR-style histogram. ${r.settings.halfLoadRule}.`);
+  md.push(`- Throughput: delivered unique messages / (last receive − first publish). CPU per message: utime+stime from /proc/<pid>/stat over the scenario, divided by the messages published. Latency: one-way (receive − publish timestamp in the payload), HDR-style histogram. ${r.settings.halfLoadRule}.${r.settings.warmup ? ` Warm-up: ${r.settings.warmup}.` : ''}`);
   md.push(`- Slow consumers (where a loss happened): \`B1 client\` is the subscriber's own connection on B1 (the load generator fell behind, not the path under test); \`route\` counts and \`proxy A/B\` (its "Slow Consumer Detected" log lines) are the path's.`);
   md.push(`- The machine's load average when the run started is in the first line: on a shared machine only ratios within one run are comparable.`);
   md.push(`- Run took ${r.durationSeconds.toFixed(0)} s.`);

@@ -119,7 +119,7 @@ export interface NativeReport {
   machine: MachineInfo;
   versions: { natsServer: string; libnats: string; proxy: string; proxyCommit: string; cc: string };
   settings: {
-    quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string;
+    quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string; warmup?: string;
     /** Payload of the main matrix; the compressed paths always use 'json'. */
     payload: 'fill' | 'json';
     compressionSizes: number[];

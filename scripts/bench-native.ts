@@ -16,7 +16,13 @@
 //   --compression-rounds 3     rounds of (uncompressed, s2, lz4) per size; the report gives the
 //                           median of the per-round ratios (a shared machine's load moves single runs)
 //   --no-latency            skip the half-load latency scenarios
+//   --pace sleep|spin       how the latency publisher paces (default sleep: a busy-waiting probe
+//                           takes a core from the processes it measures; see native-bench/README.md)
+//   --no-warmup             measure from a cold start (by default every path first carries an unmeasured
+//                           warm-up: V8's JIT, the heaps and TCP buffers reach their steady state)
 //   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
+//   --proxy-cli <path>      run the proxies from another build's dist/src/cli.js (the same harness
+//                           for a before/after comparison of two commits)
 //   --out <dir>
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -38,7 +44,7 @@ import type { NativeReport, ProcessCost, PubResult, ScenarioResult, SubResult } 
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts
 const repo = resolve(here, '..', '..');
-const CLI = join(repo, 'dist', 'src', 'cli.js');
+let CLI = join(repo, 'dist', 'src', 'cli.js');
 const NB = join(repo, 'native-bench', 'build');
 
 const DEFAULT_SIZES = [16, 128, 1024, 16384, 1 << 20];
@@ -112,8 +118,38 @@ async function quiesce(topo: Topology): Promise<void> {
   }
 }
 
+// Unmeasured traffic through a path before its first scenario. A fresh proxy runs its first few
+// hundred thousand messages at up to twice its steady cost (JIT tiers, heap growth: ~9,000 page
+// faults in the first 500,000 × 128 B, ~300 in the third), and whichever scenario came first
+// would carry that; nats-server warms up too (less), so both paths get the same warm-up.
+const WARMUP: Array<[size: number, full: number, quick: number]> = [[128, 300_000, 30_000], [16384, 5_000, 1_000]];
+
+async function warmUp(topo: Topology, quick: boolean, progress: Progress): Promise<void> {
+  for (const [size, full, small] of WARMUP) {
+    const count = quick ? small : full;
+    progress.phase(`${topo.name}: warm-up, ${sizeLabel(size)} × ${count} (not measured)`);
+    const subject = `bench.${topo.name}.warmup.${size}.${++subjectSeq}`;
+    const sub = runC<SubResult>(join(NB, 'nb_sub'), [
+      '--url', topo.subUrl, '--subject', subject, '--count', String(count), '--size', String(size),
+      '--idle-ms', '1500', '--timeout-ms', '60000',
+    ]);
+    let pub: ReturnType<typeof runC<PubResult>> | undefined;
+    try {
+      await sub.ready;
+      await waitForInterest(topo.a1, subject);
+      pub = runC<PubResult>(join(NB, 'nb_pub'), ['--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size)]);
+      await pub.result;
+      await sub.result;
+    } catch (err) {
+      sub.kill();
+      pub?.kill();
+      throw new Error(`${topo.name} warm-up: ${(err as Error).message}`);
+    }
+  }
+}
+
 async function runScenario(
-  topo: Topology, size: number, count: number, rate: number, quick: boolean, progress: Progress, payload: 'fill' | 'json' = 'fill',
+  topo: Topology, size: number, count: number, rate: number, quick: boolean, progress: Progress, payload: 'fill' | 'json' = 'fill', pace = 'sleep',
 ): Promise<ScenarioResult> {
   const mode = rate > 0 ? 'half' : 'full';
   const label = `${topo.name} ${sizeLabel(size)}${payload === 'json' ? ' JSON' : ''} ${mode === 'full' ? 'full speed' : `at ${Math.round(rate)} msg/s`} × ${count}`;
@@ -145,7 +181,7 @@ async function runScenario(
     progress.phase(`${label}: publishing`);
     pub = runC<PubResult>(join(NB, 'nb_pub'), [
       '--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size), '--rate', String(Math.round(rate)),
-      '--payload', payload,
+      '--payload', payload, '--pace', pace,
     ]);
     p = await pub.result;
     progress.phase(`${label}: receiving`);
@@ -236,16 +272,17 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
-      'no-latency': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'proxy-cli': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       payload: { type: 'string' }, 'compression-sizes': { type: 'string' }, 'compression-rounds': { type: 'string' },
     },
   });
   if (values.help) {
     process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4] '
-      + '[--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--no-latency] [--cpu-prof] [--out dir]\n');
+      + '[--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--proxy-cli path] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
+  if (values['proxy-cli']) CLI = resolve(values['proxy-cli']);
   const sizes = values.sizes ? values.sizes.split(',').map((s) => Number(s.trim())) : quick ? [128, 16384] : DEFAULT_SIZES;
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--sizes: integers from 16 to 2000000');
   const topoNames = (values.topologies ?? 'direct,proxies,tls,s2,lz4').split(',').map((s) => s.trim()) as TopologyName[];
@@ -266,6 +303,8 @@ async function main(): Promise<number> {
     return table[size] ?? Math.max(quick ? 100 : 500, Math.round((quick ? 2e6 : 3e7) / size));
   };
   const latency = values['no-latency'] !== true;
+  const pace = values.pace ?? 'sleep';
+  if (pace !== 'sleep' && pace !== 'spin') throw new Error('--pace: sleep or spin');
 
   const started = Date.now();
   const machine = machineInfo();
@@ -277,6 +316,7 @@ async function main(): Promise<number> {
   const built = execFileSync('bash', [join(repo, 'native-bench', 'build.sh')], { encoding: 'utf8' });
   process.stderr.write(`${built.trim()}\n`);
   const ver = versions();
+  if (values['proxy-cli']) ver.proxyCommit += `; proxies run from ${CLI}`;
   process.stdout.write(`native bench${quick ? ' (quick)' : ''}: ${machineLine(machine)}\n`);
   process.stdout.write(`${ver.natsServer}, libnats ${ver.libnats}, nats-route-proxy ${ver.proxy} (${ver.proxyCommit})\n`);
 
@@ -302,11 +342,12 @@ async function main(): Promise<number> {
         topos.push(await proxyTopology({ dir: logs, cli: CLI, tag: '-tls', tls: { ...leaf, ca: pki.ca.cert } }));
       }
     }
+    if (values['no-warmup'] !== true) for (const t of topos) await warmUp(t, quick, progress);
     // A failing scenario (a path that broke, a process that died) is reported, not fatal: the
     // rest of the matrix still says something.
     const attempt = async (t: Topology, size: number, count: number, rate: number, pl = payload): Promise<ScenarioResult | undefined> => {
       try {
-        const r = await runScenario(t, size, count, rate, quick, progress, pl);
+        const r = await runScenario(t, size, count, rate, quick, progress, pl, pace);
         scenarios.push(r);
         return r;
       } catch (err) {
@@ -370,6 +411,7 @@ async function main(): Promise<number> {
     const t = await proxyTopology({ dir: logs, cli: CLI, cpuProfDir: dir, tag: '-prof' });
     let scenario: ScenarioResult | undefined;
     try {
+      if (values['no-warmup'] !== true) await warmUp(t, quick, progress);
       scenario = await runScenario(t, 128, countFor(128), 0, quick, progress);
     } catch (err) {
       errors.push(`--cpu-prof: ${(err as Error).message.split('\n')[0]}`);
@@ -390,7 +432,8 @@ async function main(): Promise<number> {
     settings: {
       quick, sizes, counts: Object.fromEntries([...sizes, ...compSizes].map((s) => [String(s), countFor(s)])), topologies: topoNames,
       payload, compressionSizes: compSizes, compressionRounds: compSizes.length ? rounds : 0,
-      halfLoadRule: 'latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths',
+      warmup: values['no-warmup'] === true ? 'none (cold start)' : `every path first carried ${WARMUP.map(([z, f, q]) => `${(quick ? q : f).toLocaleString('en-US')} × ${sizeLabel(z)}`).join(' and ')}, not measured`,
+      halfLoadRule: `latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths (publisher pacing: ${pace === 'spin' ? 'busy-wait, evenly spaced' : 'sleep until due, sends that fell due meanwhile go back to back'})`,
     },
     scenarios, errors, targets: [], charts: [], durationSeconds: 0,
   };

@@ -149,3 +149,33 @@ t.test('the write deadline reports a target that makes no progress', async (t) =
   t.equal(seen[0], false, 'no byte went out');
   out.close();
 });
+
+t.test('free slabs: a burst keeps up to the high-water mark of them for the next one, and a quiet connection gives the extra back', async (t) => {
+  const s = sink({ stall: true });
+  const slabSize = 4096;
+  const out = outbound(s, { slabSize, highWater: 16 * slabSize, lowWater: 4 * slabSize, trimAfterMs: 50 });
+  const scratch = Buffer.alloc(slabSize, 0x61);
+  const burst = () => {
+    // 12 slabs, each cut into its own write while the sink holds every write.
+    for (let i = 0; i < 12; i++) {
+      out.span(scratch, 0, slabSize, false);
+      out.flush();
+    }
+  };
+  burst();
+  const peak = out.held;
+  t.ok(peak >= 12 * slabSize, `12 slabs in flight (${peak} bytes held)`);
+  s.release();
+  await turn();
+  t.equal(out.held, peak, 'the written slabs stay for reuse (12 ≤ 4 × high water / slab size)');
+  // The next burst takes them instead of allocating.
+  s.w.cork(); // keep the second burst's writes pending again
+  burst();
+  t.equal(out.held, peak, 'the second burst allocated nothing');
+  s.w.uncork();
+  await turn();
+  const deadline = Date.now() + 10_000;
+  while (out.held > 5 * slabSize && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  t.ok(out.held <= 5 * slabSize, `trimmed to the quiet few once no slab was needed (${out.held} bytes held)`);
+  out.close();
+});
