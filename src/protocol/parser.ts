@@ -262,9 +262,9 @@ export class RouteParser {
           this.addLinePiece(chunk.subarray(pos));
           return;
         }
-        // The hot frame (upper-case RMSG with the account token) takes a short path.
+        // The hot frame (upper-case RMSG, with or without the account token) takes a short path.
         if (chunk[pos] !== 0x52 || chunk[pos + 1] !== 0x4d || chunk[pos + 2] !== 0x53 || chunk[pos + 3] !== 0x47
-          || chunk[pos + 4] !== SP || this.pinnedAccount !== undefined || !this.fastRoutedMsg(chunk, pos, nl)) {
+          || chunk[pos + 4] !== SP || !this.fastRoutedMsg(chunk, pos, nl)) {
           this.processLine(chunk, pos, nl);
         }
         pos = nl + 1;
@@ -772,7 +772,12 @@ export class RouteParser {
     if (end - s > this.maxControlLine) return false;
     const ts = this.ts;
     const te = this.te;
+    // Tokens are counted logically: on a pinned-account connection the absent account is token 0.
     let n = 0;
+    if (this.pinnedAccount !== undefined) {
+      ts[0] = te[0] = -1;
+      n = 1;
+    }
     let i = s + 5;
     while (i < end) {
       let c = b[i]!;
