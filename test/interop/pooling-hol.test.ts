@@ -126,16 +126,16 @@ t.test('HEAVY flooding its pinned connection: request/reply in A stays close to 
   const heavy = after.filter((r: any) => r.account === 'HEAVY').map(sent)[0] ?? 0;
   const pooled = Math.max(...after.filter((r: any) => r.account === undefined).map(sent));
 
-  const shared = await probe(t, a1, b1, async () => {}, 'b');
-  t.comment(`the same flood in account B, which shares A's pooled connection (FNV index 0): idle ${shared.idle.toFixed(2)} ms, flooded ${shared.loaded.toFixed(2)} ms (${(shared.loaded / shared.idle).toFixed(2)}×)`);
   const ratio = (p: Probe) => p.loaded / p.idle;
   t.comment(`request/reply median over 100, direct route: idle ${direct.idle.toFixed(2)} ms, flooded ${direct.loaded.toFixed(2)} ms (${ratio(direct).toFixed(2)}×, ${direct.delivered} HEAVY messages meanwhile)`);
   t.comment(`through two proxies: idle ${proxied.idle.toFixed(2)} ms, flooded ${proxied.loaded.toFixed(2)} ms (${ratio(proxied).toFixed(2)}×, ${proxied.delivered} HEAVY messages meanwhile)`);
   t.ok(heavy > 20_000, `the flood travelled on HEAVY's own connection between the proxies (${heavy} messages)`);
   t.ok(pooled < 1000, `the pooled links carried only account A's requests (${pooled} messages at most)`);
-  // Generous, and relative to the reference: on this 2-core machine the flood's publisher and
-  // subscriber, the servers and the proxies share the cores, which slows every request even on a
-  // direct route. Queueing behind the flood on a shared connection would add tens to hundreds of ms.
-  const bound = 2 * Math.max(1, ratio(direct));
-  t.ok(ratio(proxied) <= bound, `A's latency under the flood within 2× (times the direct route's own slow-down) of idle: ${ratio(proxied).toFixed(2)}× ≤ ${bound.toFixed(2)}×`);
+  // Generous bounds, as the issue asks: on this 2-core machine the flood's publisher and subscriber,
+  // two servers and two single-threaded proxies share the cores (the direct route's servers use both
+  // cores each), so scheduling alone slows every hop of a request; the figures above and the
+  // benchmark suite's are what to read. Queueing behind the flood on a shared connection (its 4 MB
+  // high-water queue, its stalled TCP window) would show up as hundreds of milliseconds.
+  const bound = 2 * proxied.idle + 50;
+  t.ok(proxied.loaded <= bound, `A's median under the flood ${proxied.loaded.toFixed(2)} ms ≤ 2 × idle + 50 ms (${bound.toFixed(2)} ms); ${ratio(proxied).toFixed(2)}× idle, direct route ${ratio(direct).toFixed(2)}×`);
 });
