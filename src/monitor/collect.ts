@@ -66,19 +66,27 @@ function activity(conn: RouteConnection): number {
 
 const MAX_TRACKED_IDS = 10_000;
 
-/** Registrations per server id since start (the first is not a reconnect). */
-const registrations = new Map<string, number>();
+/** Per server id: the slots (pool index or pinned account) that have had a connection, and re-registrations. */
+const registrations = new Map<string, { slots: Set<string>; reconnects: number }>();
 
-/** Called on each registration event: starts the activity notes and counts reconnects. */
+/**
+ * Called on each registration event: starts the activity notes and counts reconnects. A pooled
+ * peer registers several connections; only a connection that fills a slot that had one before
+ * (the same pool index or pinned account of the same server) is a reconnect.
+ */
 export function noteRegistration(peer: RoutePeer, conn: RouteConnection): void {
   activity(conn);
-  registrations.set(peer.id, (registrations.get(peer.id) ?? 0) + 1);
+  let r = registrations.get(peer.id);
+  if (r === undefined) registrations.set(peer.id, (r = { slots: new Set(), reconnects: 0 }));
+  const slot = conn.pinnedAccount !== undefined ? `acc ${conn.pinnedAccount}` : `idx ${conn.poolIdx}`;
+  if (r.slots.has(slot)) r.reconnects++;
+  else r.slots.add(slot);
   // Server ids change with every restart: keep the most recent ones only.
   if (registrations.size > MAX_TRACKED_IDS) registrations.delete(registrations.keys().next().value as string);
 }
 
 export function reconnectsOf(serverId: string): number {
-  return Math.max(0, (registrations.get(serverId) ?? 0) - 1);
+  return registrations.get(serverId)?.reconnects ?? 0;
 }
 
 /** Entries of the peer's interest that arrived on one connection (nats-server counts per route connection). */
