@@ -2,7 +2,6 @@
 // connection; pooled slots and pinned-account connections attach here later. It knows the
 // peer's capabilities, so callers hand it interest and messages without knowing the wire form.
 import type { Interest, RouteInfo } from '../protocol/types.js';
-import { encodeInterest } from '../protocol/encode.js';
 import { VERB_HMSG, VERB_LMSG, VERB_RMSG, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
 import { InterestTable } from '../interest/interest-table.js';
 import { interestKey } from '../interest/key.js';
@@ -74,7 +73,7 @@ export class RoutePeer {
     if (d.queue !== undefined) op.queue = d.queue;
     if (d.weight !== undefined) op.weight = d.weight;
     if (d.origin !== undefined) op.origin = d.origin;
-    this.main.sendControl(encodeInterest(op, false, this.info.lnocu === true), from);
+    this.main.sendInterestOp(op, from, this.info.lnocu === true);
   }
 
   /**
