@@ -97,6 +97,15 @@ export class InterestAggregate<Owner> {
     return out;
   }
 
+  /**
+   * Everything currently advertised, as adds, made one by one as the caller pulls (a streamed
+   * registration snapshot: no array of a million entries). Live: an entry removed before it is
+   * reached is skipped, one added meanwhile is reached; each reflects its state when reached.
+   */
+  *entries(): Generator<Interest, void, undefined> {
+    for (const rec of this.recs.values()) yield delta(true, rec);
+  }
+
   /** Everything currently advertised, as adds (for a newly connected peer). */
   snapshot(): Interest[] {
     const out: Interest[] = [];

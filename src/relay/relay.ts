@@ -9,6 +9,7 @@
 // queue groups with which weights) is cached per account and direction and invalidated by the
 // interest changes that can affect it, and queue assignments use reused scratch arrays.
 import { InterestAggregate } from '../interest/aggregate.js';
+import { peerConnectionTarget, streamInterest } from './interest-snapshot.js';
 import type { Interest } from '../protocol/types.js';
 import { SpanMap } from '../interest/span-map.js';
 import { isLiteralSubject, subjectMatchesFast } from '../interest/subject.js';
@@ -88,8 +89,8 @@ export class Relay implements RouteObserver {
   peerRegistered(peer: RoutePeer): void {
     this.side(peer.kind).add(peer);
     this.forgetDecisions(peer.kind);
-    // A new peer learns everything the other side currently wants.
-    for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) peer.sendInterest(d);
+    // A new peer learns everything the other side currently wants, streamed as it drains.
+    streamInterest(this.aggregateFrom(other(peer.kind)).entries(), peerConnectionTarget(peer));
   }
 
   peerRemoved(peer: RoutePeer): void {
