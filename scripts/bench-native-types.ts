@@ -82,6 +82,8 @@ export interface TargetCheck {
   pass: boolean | undefined;
 }
 
+import type { InterestBenchResult } from './bench-interest.js';
+
 export interface NativeReport {
   kind: 'native';
   machine: MachineInfo;
@@ -96,6 +98,8 @@ export interface NativeReport {
   /** Issue 10: the TLS path as ratios to the plaintext two-proxy path and the direct route, per size. */
   tls?: TlsComparison[];
   profile?: ProfileSummary & { scenario: ScenarioResult };
+  /** Issue 12: interest propagation rate through the proxies and over a direct route (topology "interest"). */
+  interest?: InterestBenchResult;
   charts: string[];
   durationSeconds: number;
 }

@@ -6,8 +6,10 @@
 //   --quick                 small matrix (128 B and 16 KiB, short runs)
 //   --sizes 16,128,1024     payload sizes in bytes (default 16,128,1024,16384,1048576)
 //   --count N               messages per full-speed scenario (default: per size)
-//   --topologies direct,proxies,tls   (tls: the two-proxy path with route TLS, at 128 B and 16 KiB
-//                           full speed only, as ratios to the plaintext paths; issue 10)
+//   --topologies direct,proxies,tls,interest   (tls: the two-proxy path with route TLS, at 128 B and 16 KiB
+//                           full speed only, as ratios to the plaintext paths; issue 10. interest:
+//                           interest propagation, subjects/s, proxies / direct; issue 12, scripts/bench-interest.ts)
+//   --interest-count N      distinct subjects of the interest scenario (default 200000, quick 20000)
 //   --no-latency            skip the half-load latency scenarios
 //   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
 //   --out <dir>
@@ -26,6 +28,7 @@ import {
   slowConsumers, waitForInterest, type Topology, type TopologyName,
 } from './bench-native-procs.js';
 import { summarizeProfile } from './bench-native-profile.js';
+import { renderInterest, runInterestBench } from './bench-interest.js';
 import { compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
 import type { NativeReport, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
 
@@ -217,18 +220,21 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
-      'no-latency': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'no-latency': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, 'interest-count': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls] [--no-latency] [--cpu-prof] [--out dir]\n');
+    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,interest] [--interest-count N] [--no-latency] [--cpu-prof] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
   const sizes = values.sizes ? values.sizes.split(',').map((s) => Number(s.trim())) : quick ? [128, 16384] : DEFAULT_SIZES;
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--sizes: integers from 16 to 2000000');
-  const topoNames = (values.topologies ?? 'direct,proxies,tls').split(',').map((s) => s.trim()) as TopologyName[];
-  if (topoNames.some((t) => t !== 'direct' && t !== 'proxies' && t !== 'tls')) throw new Error('--topologies: any of direct, proxies, tls');
+  const requested = (values.topologies ?? 'direct,proxies,tls,interest').split(',').map((s) => s.trim());
+  if (requested.some((t) => !['direct', 'proxies', 'tls', 'interest'].includes(t))) throw new Error('--topologies: any of direct, proxies, tls, interest');
+  const interestRun = requested.includes('interest');
+  const interestCount = Number(values['interest-count'] ?? (quick ? 20_000 : 200_000));
+  const topoNames = requested.filter((t) => t !== 'interest') as TopologyName[];
   const tlsSizes = topoNames.includes('tls') ? sizes.filter((z) => TLS_SIZES.includes(z)) : [];
   const countFor = (size: number): number => {
     if (values.count) return Number(values.count);
@@ -324,6 +330,16 @@ async function main(): Promise<number> {
     else progress.note('  --cpu-prof: no .cpuprofile was written by proxy A');
   }
 
+  let interest: NativeReport['interest'];
+  if (interestRun) {
+    progress.phase(`interest propagation: ${interestCount} subjects, direct then proxies`);
+    try {
+      interest = await runInterestBench({ count: interestCount, dir: logs, cli: CLI });
+    } catch (err) {
+      errors.push(`interest: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
   progress.phase('route parser alone (128 B RMSG, 64 KiB chunks)');
   const parser128MsgsPerSec = await parserRate(quick);
   progress.stop();
@@ -331,18 +347,19 @@ async function main(): Promise<number> {
   const report: NativeReport = {
     kind: 'native', machine, versions: ver,
     settings: {
-      quick, sizes, counts: Object.fromEntries(sizes.map((s) => [String(s), countFor(s)])), topologies: topoNames,
+      quick, sizes, counts: Object.fromEntries(sizes.map((s) => [String(s), countFor(s)])), topologies: requested,
       halfLoadRule: 'latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths',
     },
     scenarios, errors, targets: [], charts: [], durationSeconds: 0,
   };
   if (parser128MsgsPerSec !== undefined) report.parser128MsgsPerSec = parser128MsgsPerSec;
   if (profile) report.profile = profile;
+  if (interest) report.interest = interest;
   report.targets = evaluateTargets(report);
   if (tlsSizes.length) report.tls = compareTls(report, tlsSizes);
   report.charts = await renderCharts(report, out);
   report.durationSeconds = (Date.now() - started) / 1000;
-  const md = renderMarkdown(report);
+  const md = renderMarkdown(report) + (interest ? `\n${renderInterest(interest)}` : '');
   writeFileSync(join(out, 'report.md'), md);
   writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`\n${md}\n`);
