@@ -22,8 +22,8 @@ const PLAIN = Number(process.env.SCALE_PLAIN ?? 250_000);
 const WILD = Number(process.env.SCALE_WILD ?? 25_000);
 /** max_memory of each proxy: the bound its RSS is checked against (plus 100 MB, plus interest). */
 const MAX_MEMORY_MB = 128;
-/** Measured cost of one interest entry in a peer table or an aggregate (see the comment the test prints). */
-const INTEREST_BYTES_PER_ENTRY = 600;
+/** The documented cost of one interest entry held by a proxy (its peer's table and the aggregate; limits-option.ts). */
+const INTEREST_BYTES_PER_ENTRY = 1536;
 
 const TMP = mkdtempSync(path.join(tmpdir(), 'nrp-scale-'));
 t.teardown(() => rmSync(TMP, { recursive: true, force: true }));
@@ -217,8 +217,8 @@ t.test(`${PLAIN} + ${WILD} subscriptions, half withdrawn, across two proxies`, a
   const mb = (n: number) => Math.round(n / (1 << 20));
   t.comment(`proxy RSS max: A ${mb(rss.max[0]!)} MB, B ${mb(rss.max[1]!)} MB (max_memory ${MAX_MEMORY_MB} MB, `
     + `${PLAIN + WILD} entries at peak)`);
-  // Bound: 100 MB + max_memory + the interest held (two tables of 1.1M entries each: the peer's and the aggregate).
-  const bound = (100 + MAX_MEMORY_MB) * (1 << 20) + INTEREST_BYTES_PER_ENTRY * 2 * (PLAIN + WILD);
+  // Bound: 100 MB + max_memory + the interest held at its peak.
+  const bound = (100 + MAX_MEMORY_MB) * (1 << 20) + INTEREST_BYTES_PER_ENTRY * (PLAIN + WILD);
   for (const [i, m] of rss.max.entries()) t.ok(m < bound, `proxy ${'AB'[i]}: RSS ${mb(m)} MB < ${mb(bound)} MB`);
   await nc.close();
   if (process.env.SCALE_CPU_PROF) {
