@@ -18,6 +18,9 @@ const BATCH = 1024;
 class FakePeer {
   readonly interest = new InterestTable();
   copies = 0;
+  /** The connection the registration snapshot streams to: never congested here. */
+  readonly main = { state: 'registered', interestCongested: false, whenDrained() {} };
+  carriesInterest(): boolean { return true; }
   constructor(readonly id: string, readonly kind: PeerKind) {}
   sendInterest(): void {}
   forward(_m: RoutedMsg, _from: unknown, _sel: Uint8Array | null): boolean {

@@ -114,6 +114,8 @@ export interface TargetCheck {
   pass: boolean | undefined;
 }
 
+import type { InterestBenchResult } from './bench-interest.js';
+
 export interface NativeReport {
   kind: 'native';
   machine: MachineInfo;
@@ -136,6 +138,8 @@ export interface NativeReport {
   /** Issue 9: the compressed proxy links as ratios to the uncompressed two-proxy path. */
   compression?: CompressionComparison[];
   profile?: ProfileSummary & { scenario: ScenarioResult };
+  /** Issue 12: interest propagation rate through the proxies and over a direct route (topology "interest"). */
+  interest?: InterestBenchResult;
   charts: string[];
   durationSeconds: number;
 }

@@ -6,15 +6,17 @@
 //   --quick                 small matrix (128 B and 16 KiB, short runs)
 //   --sizes 16,128,1024     payload sizes in bytes (default 16,128,1024,16384,1048576)
 //   --count N               messages per full-speed scenario (default: per size)
-//   --topologies direct,proxies,tls,s2,lz4   (tls: the two-proxy path with route TLS, at 128 B and
+//   --topologies direct,proxies,tls,s2,lz4,interest   (tls: the two-proxy path with route TLS, at 128 B and
 //                           16 KiB full speed only, as ratios to the plaintext paths; issue 10.
 //                           s2, lz4: the two-proxy path with the proxy link compressed, JSON-like
 //                           payloads at --compression-sizes, full speed, as ratios to the
-//                           uncompressed two-proxy path with the same payloads; issue 9)
+//                           uncompressed two-proxy path with the same payloads; issue 9. interest:
+//                           interest propagation, subjects/s, proxies / direct; issue 12, scripts/bench-interest.ts)
 //   --payload fill|json     filler of the main matrix's payloads (default fill: one repeated byte)
 //   --compression-sizes 1024   payload sizes of the compressed paths (default 1024)
 //   --compression-rounds 3     rounds of (uncompressed, s2, lz4) per size; the report gives the
 //                           median of the per-round ratios (a shared machine's load moves single runs)
+//   --interest-count N      distinct subjects of the interest scenario (default 200000, quick 20000)
 //   --no-latency            skip the half-load latency scenarios
 //   --pace sleep|spin       how the latency publisher paces (default sleep: a busy-waiting probe
 //                           takes a core from the processes it measures; see native-bench/README.md)
@@ -39,6 +41,7 @@ import {
   slowConsumers, waitForInterest, type ProxyLinkStats, type Topology, type TopologyName,
 } from './bench-native-procs.js';
 import { summarizeProfile } from './bench-native-profile.js';
+import { renderInterest, runInterestBench } from './bench-interest.js';
 import { compareCompression, compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
 import type { NativeReport, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
 
@@ -273,21 +276,24 @@ async function main(): Promise<number> {
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
       'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'proxy-cli': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      payload: { type: 'string' }, 'compression-sizes': { type: 'string' }, 'compression-rounds': { type: 'string' },
+      payload: { type: 'string' }, 'compression-sizes': { type: 'string' }, 'compression-rounds': { type: 'string' }, 'interest-count': { type: 'string' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4] '
-      + '[--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--proxy-cli path] [--out dir]\n');
+    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4,interest] '
+      + '[--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--interest-count N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--proxy-cli path] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
   if (values['proxy-cli']) CLI = resolve(values['proxy-cli']);
   const sizes = values.sizes ? values.sizes.split(',').map((s) => Number(s.trim())) : quick ? [128, 16384] : DEFAULT_SIZES;
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--sizes: integers from 16 to 2000000');
-  const topoNames = (values.topologies ?? 'direct,proxies,tls,s2,lz4').split(',').map((s) => s.trim()) as TopologyName[];
-  const known: TopologyName[] = ['direct', 'proxies', 'tls', 's2', 'lz4'];
-  if (topoNames.some((t) => !known.includes(t))) throw new Error(`--topologies: any of ${known.join(', ')}`);
+  const requested = (values.topologies ?? 'direct,proxies,tls,s2,lz4,interest').split(',').map((s) => s.trim());
+  const known = ['direct', 'proxies', 'tls', 's2', 'lz4', 'interest'];
+  if (requested.some((t) => !known.includes(t))) throw new Error(`--topologies: any of ${known.join(', ')}`);
+  const interestRun = requested.includes('interest');
+  const interestCount = Number(values['interest-count'] ?? (quick ? 20_000 : 200_000));
+  const topoNames = requested.filter((t) => t !== 'interest') as TopologyName[];
   const tlsSizes = topoNames.includes('tls') ? sizes.filter((z) => TLS_SIZES.includes(z)) : [];
   const payload = (values.payload ?? 'fill') as 'fill' | 'json';
   if (payload !== 'fill' && payload !== 'json') throw new Error('--payload: fill or json');
@@ -423,6 +429,16 @@ async function main(): Promise<number> {
     else progress.note('  --cpu-prof: no .cpuprofile was written by proxy A');
   }
 
+  let interest: NativeReport['interest'];
+  if (interestRun) {
+    progress.phase(`interest propagation: ${interestCount} subjects, direct then proxies`);
+    try {
+      interest = await runInterestBench({ count: interestCount, dir: logs, cli: CLI });
+    } catch (err) {
+      errors.push(`interest: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
   progress.phase('route parser alone (128 B RMSG, 64 KiB chunks)');
   const parser128MsgsPerSec = await parserRate(quick);
   progress.stop();
@@ -430,7 +446,7 @@ async function main(): Promise<number> {
   const report: NativeReport = {
     kind: 'native', machine, versions: ver,
     settings: {
-      quick, sizes, counts: Object.fromEntries([...sizes, ...compSizes].map((s) => [String(s), countFor(s)])), topologies: topoNames,
+      quick, sizes, counts: Object.fromEntries([...sizes, ...compSizes].map((s) => [String(s), countFor(s)])), topologies: requested,
       payload, compressionSizes: compSizes, compressionRounds: compSizes.length ? rounds : 0,
       warmup: values['no-warmup'] === true ? 'none (cold start)' : `every path first carried ${WARMUP.map(([z, f, q]) => `${(quick ? q : f).toLocaleString('en-US')} × ${sizeLabel(z)}`).join(' and ')}, not measured`,
       halfLoadRule: `latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths (publisher pacing: ${pace === 'spin' ? 'busy-wait, evenly spaced' : 'sleep until due, sends that fell due meanwhile go back to back'})`,
@@ -439,12 +455,13 @@ async function main(): Promise<number> {
   };
   if (parser128MsgsPerSec !== undefined) report.parser128MsgsPerSec = parser128MsgsPerSec;
   if (profile) report.profile = profile;
+  if (interest) report.interest = interest;
   report.targets = evaluateTargets(report);
   if (tlsSizes.length) report.tls = compareTls(report, tlsSizes);
   if (compSizes.length) report.compression = compareCompression(report, compSizes);
   report.charts = await renderCharts(report, out);
   report.durationSeconds = (Date.now() - started) / 1000;
-  const md = renderMarkdown(report);
+  const md = renderMarkdown(report) + (interest ? `\n${renderInterest(interest)}` : '');
   writeFileSync(join(out, 'report.md'), md);
   writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`\n${md}\n`);

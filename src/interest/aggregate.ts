@@ -12,9 +12,35 @@ interface Advertised<Owner> {
   readonly queue: string | undefined;
   readonly leaf: boolean;
   readonly origin: string | undefined;
-  /** owner → its weight (plain: always 1). Owners with weight 0 are not kept. */
-  readonly owners: Map<Owner, number>;
+  /**
+   * The owners and their weights (plain: always 1); owners with weight 0 are not kept. Most
+   * entries have one owner: it is kept inline, a Map only for the others (a Map per entry would
+   * cost more than the rest of the entry).
+   */
+  first: Owner | undefined;
+  firstWeight: number;
+  others: Map<Owner, number> | undefined;
   total: number;
+}
+
+function weightOf<Owner>(rec: Advertised<Owner>, owner: Owner): number {
+  return rec.first === owner ? rec.firstWeight : rec.others?.get(owner) ?? 0;
+}
+
+/** Sets a positive weight for `owner`. */
+function setWeight<Owner>(rec: Advertised<Owner>, owner: Owner, w: number): void {
+  if (rec.first === owner) rec.firstWeight = w;
+  else if (rec.first === undefined && rec.others?.has(owner) !== true) {
+    rec.first = owner;
+    rec.firstWeight = w;
+  } else (rec.others ??= new Map()).set(owner, w);
+}
+
+function dropOwner<Owner>(rec: Advertised<Owner>, owner: Owner): void {
+  if (rec.first === owner) {
+    rec.first = undefined;
+    rec.firstWeight = 0;
+  } else if (rec.others?.delete(owner) === true && rec.others.size === 0) rec.others = undefined;
 }
 
 function delta<Owner>(add: boolean, rec: Advertised<Owner>): Interest {
@@ -46,7 +72,7 @@ export class InterestAggregate<Owner> {
     const key = interestKey({ account: entry.account, subject: entry.subject, queue: entry.queue, leaf, origin });
     let rec = this.recs.get(key);
     const w = entry.queue === undefined ? (weight > 0 ? 1 : 0) : weight > 0 ? weight : 0;
-    const prev = rec?.owners.get(owner) ?? 0;
+    const prev = rec === undefined ? 0 : weightOf(rec, owner);
     if (w === prev) return undefined;
     if (rec === undefined) {
       rec = {
@@ -56,18 +82,20 @@ export class InterestAggregate<Owner> {
         queue: entry.queue,
         leaf,
         origin,
-        owners: new Map(),
+        first: undefined,
+        firstWeight: 0,
+        others: undefined,
         total: 0,
       };
       this.recs.set(key, rec);
     }
     let mine = this.byOwner.get(owner);
     if (w > 0) {
-      rec.owners.set(owner, w);
+      setWeight(rec, owner, w);
       if (mine === undefined) this.byOwner.set(owner, (mine = new Set()));
       mine.add(rec);
     } else {
-      rec.owners.delete(owner);
+      dropOwner(rec, owner);
       if (mine !== undefined) {
         mine.delete(rec);
         if (mine.size === 0) this.byOwner.delete(owner);
@@ -89,12 +117,21 @@ export class InterestAggregate<Owner> {
     this.byOwner.delete(owner);
     const out: Interest[] = [];
     for (const rec of mine) {
-      const prev = rec.owners.get(owner) ?? 0;
-      rec.owners.delete(owner);
+      const prev = weightOf(rec, owner);
+      dropOwner(rec, owner);
       const d = this.retotal(rec.key, rec, -prev);
       if (d !== undefined) out.push(d);
     }
     return out;
+  }
+
+  /**
+   * Everything currently advertised, as adds, made one by one as the caller pulls (a streamed
+   * registration snapshot: no array of a million entries). Live: an entry removed before it is
+   * reached is skipped, one added meanwhile is reached; each reflects its state when reached.
+   */
+  *entries(): Generator<Interest, void, undefined> {
+    for (const rec of this.recs.values()) yield delta(true, rec);
   }
 
   /** Everything currently advertised, as adds (for a newly connected peer). */

@@ -156,7 +156,7 @@ export class InterestTable {
     if (op.queue !== undefined && !isValidQueueName(op.queue)) return this.refuse(op, 'invalid queue name');
     // Go never sends a non-positive weight; treat one as a single member rather than "present but unusable".
     const weight = op.queue === undefined ? undefined : op.weight !== undefined && op.weight >= 1 ? Math.floor(op.weight) : 1;
-    const key = interestKey({ ...op, origin: op.leaf ? op.origin : undefined });
+    const key = interestKey(op); // the origin counts only for leaf entries (key.ts)
     let acc = this.byAccount.get(op.account);
     const old = acc?.entries.get(key);
     if (old !== undefined && (op.queue === undefined || old.weight === weight)) return undefined;
@@ -182,7 +182,7 @@ export class InterestTable {
   private remove(op: Interest): Interest | undefined {
     const acc = this.byAccount.get(op.account);
     if (acc === undefined) return undefined;
-    let key = interestKey({ ...op, origin: op.leaf ? op.origin : undefined });
+    let key = interestKey(op);
     let old = acc.entries.get(key);
     if (old === undefined && op.leaf && op.origin === undefined) {
       const set = acc.leafByTarget.get(targetKey(op));

@@ -4,9 +4,44 @@ import { isLiteralSubject, isValidSubject, subjectMatchesFast } from './subject.
 
 interface Node<T> {
   next: Level<T> | null;
-  items: Set<T>;
+  /**
+   * The items: a small array (most nodes hold one or two: a Set each would cost more than the
+   * rest of the node), a Set past SMALL_MAX.
+   */
+  items: T[] | Set<T>;
   /** `items` as an array, rebuilt lazily after a change; never mutated, so results may share it. */
   list: readonly T[] | null;
+}
+
+const SMALL_MAX = 16;
+
+function itemCount<T>(n: Node<T>): number {
+  return Array.isArray(n.items) ? n.items.length : n.items.size;
+}
+
+/** Adds `item`; false when it was there. */
+function addItem<T>(n: Node<T>, item: T): boolean {
+  const items = n.items;
+  if (!Array.isArray(items)) {
+    if (items.has(item)) return false;
+    items.add(item);
+    return true;
+  }
+  if (items.includes(item)) return false;
+  if (items.length < SMALL_MAX) items.push(item);
+  else n.items = new Set([...items, item]);
+  return true;
+}
+
+/** Removes `item`; false when it was not there. */
+function deleteItem<T>(n: Node<T>, item: T): boolean {
+  const items = n.items;
+  if (!Array.isArray(items)) return items.delete(item);
+  const i = items.indexOf(item);
+  if (i < 0) return false;
+  items[i] = items[items.length - 1]!;
+  items.pop();
+  return true;
 }
 
 class Level<T> {
@@ -38,7 +73,7 @@ const EMPTY: readonly never[] = Object.freeze([]);
 export const DEFAULT_CACHE_SIZE = 1024;
 
 function newNode<T>(): Node<T> {
-  return { next: null, items: new Set<T>(), list: null };
+  return { next: null, items: [], list: null };
 }
 
 export class Sublist<T, R = readonly T[]> {
@@ -87,8 +122,7 @@ export class Sublist<T, R = readonly T[]> {
       if (i < tokens.length - 1) level = node.next ??= new Level<T>();
     }
     const n = node as Node<T>;
-    if (n.items.has(item)) return false;
-    n.items.add(item);
+    if (!addItem(n, item)) return false;
     n.list = null;
     this.pairs++;
     this.invalidate(subject);
@@ -114,12 +148,12 @@ export class Sublist<T, R = readonly T[]> {
       level = node.next;
     }
     const last = nodes[nodes.length - 1];
-    if (!last.items.delete(item)) return false;
+    if (!deleteItem(last, item)) return false;
     last.list = null;
     this.pairs--;
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i];
-      if (node.items.size > 0 || (node.next !== null && !node.next.isEmpty())) break;
+      if (itemCount(node) > 0 || (node.next !== null && !node.next.isEmpty())) break;
       const lv = levels[i];
       const t = tokens[i];
       if (t === '*') lv.pwc = null;
@@ -220,18 +254,18 @@ function tokenize(subject: string, out: string[]): boolean {
 function collect<T>(level: Level<T>, tokens: readonly string[], i: number, out: Node<T>[]): void {
   const last = i === tokens.length - 1;
   // `>` takes all remaining tokens (there is at least one: tokens[i]).
-  if (level.fwc !== null && level.fwc.items.size > 0) out.push(level.fwc);
+  if (level.fwc !== null && itemCount(level.fwc) > 0) out.push(level.fwc);
   const pwc = level.pwc;
   if (pwc !== null) {
     if (!last) {
       if (pwc.next !== null) collect(pwc.next, tokens, i + 1, out);
-    } else if (pwc.items.size > 0) out.push(pwc);
+    } else if (itemCount(pwc) > 0) out.push(pwc);
   }
   const node = level.nodes.get(tokens[i]);
   if (node !== undefined) {
     if (!last) {
       if (node.next !== null) collect(node.next, tokens, i + 1, out);
-    } else if (node.items.size > 0) out.push(node);
+    } else if (itemCount(node) > 0) out.push(node);
   }
 }
 

@@ -9,6 +9,7 @@
 // queue groups with which weights) is cached per account and direction and invalidated by the
 // interest changes that can affect it, and queue assignments use reused scratch arrays.
 import { InterestAggregate } from '../interest/aggregate.js';
+import { peerConnectionTarget, streamInterest } from './interest-snapshot.js';
 import type { Interest } from '../protocol/types.js';
 import { SpanMap } from '../interest/span-map.js';
 import { isLiteralSubject, subjectMatchesFast } from '../interest/subject.js';
@@ -93,15 +94,15 @@ export class Relay implements RouteObserver {
   peerRegistered(peer: RoutePeer): void {
     this.side(peer.kind).add(peer);
     this.forgetDecisions(peer.kind);
-    // A new peer learns everything the other side currently wants.
-    for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) peer.sendInterest(d);
+    // A new peer learns everything the other side currently wants, streamed as it drains: its first
+    // connection the accounts it carries, each further one its own (connectionAdded).
+    const conn = peer.main;
+    streamInterest(this.aggregateFrom(other(peer.kind)).entries(), peerConnectionTarget(peer, conn), (d) => peer.carriesInterest(conn, d.account));
   }
 
   /** A further connection of a peer: the interest of the accounts it carries (the others already have theirs). */
   connectionAdded(peer: RoutePeer, conn: RouteConnection): void {
-    for (const d of this.aggregateFrom(other(peer.kind)).snapshot()) {
-      if (peer.carriesInterest(conn, d.account)) peer.sendInterest(d);
-    }
+    streamInterest(this.aggregateFrom(other(peer.kind)).entries(), peerConnectionTarget(peer, conn), (d) => peer.carriesInterest(conn, d.account));
   }
 
   /** After a reload unpinned an account: every peer gets its interest on the connection that now carries it. */

@@ -3,7 +3,7 @@
 // to the RouteManager; the connection only speaks the protocol (route-protocol.md §1, §2, §7).
 import type { Duplex } from 'node:stream';
 import { RouteParser } from '../protocol/parser.js';
-import { encodeConnect, encodeErr, encodeInfo, PING, PONG } from '../protocol/encode.js';
+import { encodeConnect, encodeErr, encodeInfo, encodeInterest, PING, PONG } from '../protocol/encode.js';
 import { parseConnect, parseInfo } from '../protocol/json.js';
 import { describeMsg, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
 import type {
@@ -18,6 +18,7 @@ import { Outbound } from './outbound.js';
 import { CloseReasons, closeText, type CloseReason } from './close-reason.js';
 import type { RoutePeer } from './peer.js';
 import { RouteCompression, type RouteCompressionConfig } from './compression.js';
+import { InterestQueue } from './interest-queue.js';
 
 export type ConnectionState = 'handshake' | 'registered' | 'closed';
 
@@ -148,6 +149,11 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private yielded = false;
   /** Bytes that arrived while CONNECT was being checked (bcrypt is asynchronous). */
   private held: Buffer[] | undefined;
+  /** Interest updates held (coalesced) while the outbound is congested; written as it drains. */
+  readonly interestQueue = new InterestQueue((op) => this.sendControl(encodeInterest(op, this.pinnedAccount !== undefined, this.interestLnocu)));
+  private interestLnocu = false;
+  /** One-shot callbacks for the next drain that leaves room (a streamed interest snapshot). */
+  private drainWaiters: Array<() => void> = [];
 
   constructor(
     readonly socket: Duplex & { remoteAddress?: string; remotePort?: number; destroy(err?: Error): void },
@@ -170,7 +176,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     const f = settings.flow;
     this.out = new Outbound(socket, { ...f, budget }, {
       congested: () => this.flow.congested(),
-      drained: () => this.flow.drained(),
+      drained: () => this.drained(),
       writeDeadline: (progress) => this.writeDeadlineExceeded(progress),
     });
     this.flow = new FlowControl(this, f.stallMs, () => this.log.warn(
@@ -283,6 +289,27 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     }
     this.log.warn(msg);
     this.close(CloseReasons.SlowConsumerWriteDeadline, undefined);
+  }
+
+  /** Below low water: producers resume, held interest goes out, then anyone waiting for room. */
+  private drained(): void {
+    this.flow.drained();
+    if (!this.interestQueue.writeOut(() => !this.out.congested) || this.out.congested) return;
+    const waiters = this.drainWaiters;
+    if (waiters.length === 0) return;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Whether more interest now would only be held (a snapshot writer waits for room instead). */
+  get interestCongested(): boolean {
+    return this.out.congested || this.interestQueue.size > 0;
+  }
+
+  /** Calls `fn` once at the next drain that leaves room; never if the connection closes first. */
+  whenDrained(fn: () => void): void {
+    if (this.state === 'closed') return;
+    this.drainWaiters.push(fn);
   }
 
   // ── input flow control ─────────────────────────────────────────────
@@ -595,6 +622,22 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     if (from !== undefined && this.out.congested) this.flow.producer(from);
   }
 
+  /**
+   * Queues one interest update (RS±/LS±) on behalf of `from`, coalesced while this connection is
+   * congested (interest-queue.ts). `lnocu`: the peer's LS- carries the origin (and keys by it).
+   */
+  sendInterestOp(op: Interest, from: Pausable | undefined, lnocu: boolean): void {
+    if (this.state === 'closed') return;
+    this.interestLnocu = lnocu;
+    if (this.out.congested || this.interestQueue.size > 0) {
+      if (this.tracing) this.trace('->>', `(held) ${describeInterest(op)}`);
+      this.interestQueue.hold(op, !lnocu);
+      if (from !== undefined) this.flow.producer(from);
+      return;
+    }
+    this.sendControl(encodeInterest(op, this.pinnedAccount !== undefined, lnocu), from);
+  }
+
   /** The -ERR sent by close() still goes out after the state changed. */
   private lastErr: Buffer | undefined;
 
@@ -615,6 +658,8 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     if (this.authTimer) clearTimeout(this.authTimer);
     this.held = undefined;
     this.flow.close();
+    this.interestQueue.clear();
+    this.drainWaiters = [];
     if (errText !== undefined) {
       this.lastErr = encodeErr(errText);
       this.sendControl(this.lastErr);

@@ -23,15 +23,16 @@ export class InterestLimits {
   /** Whether `op` may be applied; a refused add has been answered, counted and logged. */
   admit(peer: RoutePeer, op: Interest): boolean {
     if (!op.add || (this.maxPerConnection === 0 && this.maxPerAccount === 0)) return true;
+    const overConnection = this.maxPerConnection > 0 && peer.interest.size >= this.maxPerConnection;
+    const overAccount = this.maxPerAccount > 0 && (this.perAccount.get(peer)?.get(op.account) ?? 0) >= this.maxPerAccount;
+    // Below both limits nothing needs looking up (the common case: one lookup less per RS+).
+    if (!overConnection && !overAccount) return true;
     // Updating an entry the peer already has (a queue weight) adds nothing.
     if (peer.interest.get(op.account, op.subject, op.queue, op.leaf, op.origin) !== undefined) return true;
-    if (this.maxPerConnection > 0 && peer.interest.size >= this.maxPerConnection) {
+    if (overConnection) {
       return this.refuse(peer, op, 'interest_connection_cap', `max_interest_per_connection (${this.maxPerConnection})`);
     }
-    if (this.maxPerAccount > 0 && (this.perAccount.get(peer)?.get(op.account) ?? 0) >= this.maxPerAccount) {
-      return this.refuse(peer, op, 'interest_account_cap', `max_interest_per_account (${this.maxPerAccount}) in account ${op.account}`);
-    }
-    return true;
+    return this.refuse(peer, op, 'interest_account_cap', `max_interest_per_account (${this.maxPerAccount}) in account ${op.account}`);
   }
 
   /** Keeps the per-account counts in step with what the peer's table really changed. */

@@ -3,7 +3,6 @@
 // peer's capabilities and which connection carries which account, so callers hand it interest
 // and messages without knowing the wire form or the connection.
 import type { Interest, RouteInfo } from '../protocol/types.js';
-import { encodeInterest } from '../protocol/encode.js';
 import { VERB_HMSG, VERB_LMSG, VERB_RMSG, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
 import { InterestTable } from '../interest/interest-table.js';
 import { interestKey } from '../interest/key.js';
@@ -184,7 +183,7 @@ export class RoutePeer {
     if (d.queue !== undefined) op.queue = d.queue;
     if (d.weight !== undefined) op.weight = d.weight;
     if (d.origin !== undefined) op.origin = d.origin;
-    conn.sendControl(encodeInterest(op, conn.pinnedAccount !== undefined, this.info.lnocu === true), from);
+    conn.sendInterestOp(op, from, this.info.lnocu === true);
   }
 
   /**

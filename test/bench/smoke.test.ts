@@ -69,6 +69,10 @@ t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON
   }
   t.ok(j.profile && j.profile.windowed && j.profile.stages.length > 0 && j.profile.top.length > 0, 'cpu profile summarized over the traffic window');
   t.ok(j.targets.length >= 5, 'targets evaluated');
+  // Interest propagation (issue 12): both paths converged, as a ratio.
+  t.match(md, /## Interest propagation \(20000 distinct subjects/, 'report has the interest section');
+  t.same(j.interest?.paths.map((p: { path: string }) => p.path), ['direct', 'proxies'], 'interest measured on both paths');
+  t.ok(j.interest.subscribeRatio > 0 && j.interest.unsubscribeRatio > 0, 'interest rates as ratios to the direct route');
   // The TLS path: its ratios in the JSON and the report, and its proxies really configured for TLS
   // (never negotiated: with tls on both ends, and on A1 and B1, a route that came up is a TLS route).
   t.equal(j.tls?.length, 1, 'one TLS comparison (128 B)');

@@ -154,6 +154,10 @@ t.test('random sequences: applied deltas always equal the brute-force union', as
         bad++;
         t.fail(`snapshot differs at step ${step}`);
       }
+      if (JSON.stringify([...ag.entries()]) !== JSON.stringify(ag.snapshot())) {
+        bad++;
+        t.fail(`entries() differs from snapshot() at step ${step}`);
+      }
     }
   }
   t.equal(bad, 0);

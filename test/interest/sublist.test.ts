@@ -197,3 +197,20 @@ t.test('random: distinct items keep pattern identity (no duplicate (pattern,item
   }
   t.equal(mismatches, 0);
 });
+
+t.test('many items on one subject: past the small array into a set and back out', async (t) => {
+  const sl = new Sublist<number>();
+  for (let i = 0; i < 40; i++) t.equal(sl.insert('many.x', i), true, `insert ${i}`, { diagnostic: false });
+  t.equal(sl.insert('many.x', 7), false, 'a pair is kept once');
+  t.same([...sl.match('many.x')].sort((a, b) => a - b), [...Array(40).keys()]);
+  for (let i = 0; i < 40; i += 2) t.equal(sl.remove('many.x', i), true, `remove ${i}`, { diagnostic: false });
+  t.equal(sl.remove('many.x', 0), false);
+  t.same([...sl.match('many.x')].sort((a, b) => a - b), [...Array(20).keys()].map((i) => 2 * i + 1));
+  for (let i = 1; i < 40; i += 2) sl.remove('many.x', i);
+  t.same(sl.match('many.x'), []);
+  t.equal(sl.count, 0);
+  // Small: removal from the middle keeps the others.
+  for (const i of [1, 2, 3]) sl.insert('few', i);
+  sl.remove('few', 1);
+  t.same([...sl.match('few')].sort(), [2, 3]);
+});

@@ -16,6 +16,9 @@ class FakePeer {
   readonly sent: Interest[] = [];
   readonly got: Array<{ subject: string; queues: string[] | undefined }> = [];
   refuse = false;
+  /** The connection the registration snapshot streams to: never congested here. */
+  readonly main = { state: 'registered', interestCongested: false, whenDrained() {} };
+  carriesInterest(): boolean { return true; }
   constructor(readonly id: string, readonly kind: PeerKind) {}
   sendInterest(d: Interest) { this.sent.push(d); }
   forward(m: RoutedMsg, _from: unknown, sel: Uint8Array | null) {

@@ -4,10 +4,13 @@ import { RoutePeer } from '../../src/route/peer.js';
 import type { RouteConnection } from '../../src/route/connection.js';
 import type { Interest, RouteInfo } from '../../src/protocol/types.js';
 import { PoolLayout } from '../../src/route/pool.js';
+import { encodeInterest } from '../../src/protocol/encode.js';
 
 function peer(info: Partial<RouteInfo>) {
   const lines: string[] = [];
-  const conn = { sendControl: (b: Buffer) => lines.push(b.toString().trimEnd()) } as unknown as RouteConnection;
+  const conn = {
+    sendInterestOp: (op: Interest, _from: unknown, lnocu: boolean) => lines.push(encodeInterest(op, false, lnocu).toString().trimEnd()),
+  } as unknown as RouteConnection;
   const p = new RoutePeer('NX', 'server', { server_id: 'NX', headers: true, ...info }, new PoolLayout(-1, []));
   p.slots[0] = conn;
   return { p, lines };
