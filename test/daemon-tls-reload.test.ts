@@ -49,16 +49,20 @@ t.test('reload with new certificate files on a TLS daemon, peer nats-server 2.15
     version: '2.15.1', name: 'S', cluster: { name: 'hup', routes: [proxy.routeUrl], extra: tlsBlock(pki.leaf('server')) },
   });
   const sid = (await server.varz()).server_id as string;
-  const peer = await waitFor(() => proxy.daemon.routes.getPeer(sid), { what: 'the server registered at the proxy' });
-  const rid = peer.main.rid;
-  const serverRoute = async () => ((await server.routez()).routes ?? []).find((r: { remote_id: string }) => r.remote_id === proxy.serverId);
-  const serverRid = (await waitFor(serverRoute, { what: 'the proxy in the server\'s /routez' })).rid as number;
+  // Pooled: 3 connections plus the pinned $SYS one, on both sides, before anything is compared.
+  const rids = () => (proxy.daemon.routes.getPeer(sid)?.connections() ?? []).map((c) => c.rid).sort().join(',');
+  const serverRids = async () => ((await server.routez()).routes ?? [])
+    .filter((r: { remote_id: string }) => r.remote_id === proxy.serverId).map((r: { rid: number }) => r.rid).sort().join(',');
+  await waitFor(async () => proxy.daemon.routes.getPeer(sid)?.connectionCount === 4 && (await serverRids()).split(',').length === 4,
+    { what: 'the server\'s four route connections registered on both sides' });
+  const rid = rids();
+  const serverRid = await serverRids();
   t.equal(await servedFingerprint(proxy.port, client, pki.ca.cert), fingerprint(first.cert), 'serves the first certificate');
 
   const unchanged = async (what: string) => {
-    t.equal(proxy.daemon.routes.getPeer(sid)?.main.rid, rid, `${what}: the established route keeps its rid at the proxy`);
-    t.equal(proxy.daemon.routes.getPeer(sid)?.main.state, 'registered', `${what}: still registered`);
-    t.equal((await serverRoute())?.rid, serverRid, `${what}: the server's /routez shows the same route`);
+    t.equal(rids(), rid, `${what}: the established connections keep their rids at the proxy`);
+    t.ok(proxy.daemon.routes.getPeer(sid)?.connections().every((c) => c.state === 'registered'), `${what}: still registered`);
+    t.equal(await serverRids(), serverRid, `${what}: the server's /routez shows the same connections`);
   };
 
   await t.test('new paths', async (t) => {

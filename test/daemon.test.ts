@@ -2,7 +2,7 @@
 // added/removed, trace on existing connections; unaffected routes are never dropped.
 import t from 'tap';
 import { startServer, waitFor } from './helpers/nats-server.js';
-import { startProxy, type StartedProxy } from './helpers/proxy.js';
+import { poolSettled, startProxy, type StartedProxy } from './helpers/proxy.js';
 import { parseConfigText } from '../src/config/load.js';
 import { buildOptions, formatIssue } from '../src/config/build.js';
 import type { Options } from '../src/config/options.js';
@@ -36,7 +36,7 @@ t.test('reload on a running daemon', async (t) => {
   const id1 = (await solicited.varz()).server_id as string;
   const id2 = (await s2.varz()).server_id as string;
   await waitFor(() => proxy.daemon.routes.getPeer(id1) && proxy.daemon.routes.getPeer(id2), { what: 'S1 and S2 registered' });
-  const rid1 = proxy.daemon.routes.getPeer(id1)!.main.rid;
+  const rid1 = (await poolSettled(proxy, id1)).main.rid;
 
   await t.test('trace takes effect on existing connections', async (t) => {
     t.notOk(proxy.logs().some((l) => /->> \[PING\]/.test(l)), 'no trace before');

@@ -73,3 +73,15 @@ export async function startProxy(
     stop,
   };
 }
+
+/**
+ * Waits until the proxy's connections to peer `id` are complete: every pool slot filled and, when
+ * pooling, the pinned $SYS connection up. Before that `peer.main` may still change (a pinned
+ * connection can register before pool index 0), so tests that keep a rid wait for this first.
+ */
+export async function poolSettled(proxy: StartedProxy, id: string, timeoutMs = 15_000) {
+  return waitFor(() => {
+    const p = proxy.daemon.routes.getPeer(id);
+    return p && !p.poolShort && (p.noPool || p.pinned.has('$SYS')) ? p : undefined;
+  }, { what: `all connections to ${id}`, timeoutMs });
+}

@@ -6,7 +6,7 @@ import t from 'tap';
 import net from 'node:net';
 import { connect } from '@nats-io/transport-node';
 import { SERVER_VERSIONS, startServer, waitFor } from '../helpers/nats-server.js';
-import { startProxy } from '../helpers/proxy.js';
+import { poolSettled, startProxy } from '../helpers/proxy.js';
 
 const version = SERVER_VERSIONS[SERVER_VERSIONS.length - 1]!;
 
@@ -24,7 +24,7 @@ proxy { max_interest_per_connection: 250, max_interest_per_account: 100 }
   await nc.flush();
   const healthy = () => proxy.daemon.routes.getPeer(sid)!.interest;
   await waitFor(() => healthy().get('$G', 'healthy.59'), { what: 'healthy interest arrives' });
-  const healthyRid = proxy.daemon.routes.getPeer(sid)!.main.rid;
+  const healthyRid = (await poolSettled(proxy, sid)).main.rid;
 
   // The flooder: 3 accounts × 1000 RS+.
   const raw = net.connect(proxy.port, '127.0.0.1');

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { connect } from '@nats-io/transport-node';
 import { startServer, waitFor, type StartedServer } from '../helpers/nats-server.js';
-import { startProxy } from '../helpers/proxy.js';
+import { poolSettled, startProxy } from '../helpers/proxy.js';
 import { freePort } from '../helpers/ports.js';
 import { VERB_NAMES, type RoutedMsg } from '../../src/protocol/msg.js';
 import type { RouteConnection } from '../../src/route/connection.js';
@@ -41,7 +41,7 @@ t.test('leafnode-origin interest and messages pass through', async (t) => {
   await waitFor(async () => (await a1.monitor('leafz')).leafnodes === 1, { what: 'leaf connected to A1' });
   await waitFor(() => pa.daemon.routes.getPeers().length === 2 && pb.daemon.routes.getPeers().length === 2, { what: 'sites up' });
   const b1Route = () => pb.daemon.routes.getPeers().find((p) => p.kind === 'server')!;
-  const b1Rid = b1Route().main.rid;
+  const b1Rid = (await poolSettled(pb, b1Route().id)).main.rid;
 
   // Record the verbs proxy A relays, without changing what it does.
   const verbs = new Set<string>();

@@ -5,7 +5,7 @@ import t from 'tap';
 import net from 'node:net';
 import { connect } from '@nats-io/transport-node';
 import { startServer, waitFor, type ServerVersion } from '../helpers/nats-server.js';
-import { startProxy } from '../helpers/proxy.js';
+import { poolSettled, startProxy } from '../helpers/proxy.js';
 import { freePort } from '../helpers/ports.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { buildOptions } from '../../src/config/build.js';
@@ -153,7 +153,7 @@ t.test('readiness follows configured routes; reload removes a dead one', async (
   t.equal((await get(http, '/healthz?live=true')).status, 200, 'liveness is fine');
 
   // Reload without the dead route: ready, and the good route was not dropped.
-  const rid = proxy.daemon.routes.getPeer(sId)!.main.rid;
+  const rid = (await poolSettled(proxy, sId)).main.rid;
   const next = buildOptions(parseConfigText(conf([s.routeUrl]).replace('127.0.0.1:-1"\n  routes', `127.0.0.1:${proxy.port}"\n  routes`)
     .replace('http: "127.0.0.1:-1"', 'http: "127.0.0.1:-1"'), 'test.conf'));
   // Same listen address as running (the first start asked for a random port).

@@ -5,7 +5,7 @@ import t from 'tap';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/nats-server.js';
-import { startProxy } from '../helpers/proxy.js';
+import { poolSettled, startProxy } from '../helpers/proxy.js';
 import { fingerprint, servedFingerprint, TestPki, type CertPair } from '../helpers/certs.js';
 
 const pki = new TestPki(t);
@@ -28,7 +28,7 @@ t.test('reloadTls: new connections use the new certificate, the established rout
   const a = await startProxy(t, conf('a', live));
   const b = await startProxy(t, conf('b', pki.leaf('b'), { routes: [`nats-route://127.0.0.1:${a.port}`] }));
   const peer = await waitFor(() => a.daemon.routes.getPeer(b.serverId), { what: 'b registered at a' });
-  const rid = peer.main.rid;
+  const rid = (await poolSettled(a, peer.id)).main.rid;
   t.equal(await servedFingerprint(a.port, first, pki.ca.cert), fingerprint(first.cert), 'serves the first certificate');
 
   // The operator replaces the files in place, then SIGHUP calls reloadTls.
