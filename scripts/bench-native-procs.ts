@@ -175,13 +175,16 @@ export async function proxyLinkStats(p: RunningProxy): Promise<ProxyLinkStats> {
   const res = await fetch(`http://127.0.0.1:${p.httpPort}/routez`);
   if (!res.ok) throw new Error(`${p.name}: /routez answered ${res.status}`);
   const routes = ((await res.json()) as { routes?: RoutezEntry[] }).routes ?? [];
-  const link = routes.find((r) => r.proxy?.peer_kind === 'proxy');
-  if (!link) throw new Error(`${p.name}: /routez lists no connection to the other proxy`);
+  // With route pooling the link is several connections (the pool plus pinned $SYS): sum them all,
+  // or the counters of whichever connection /routez lists first would stand for the link.
+  const links = routes.filter((r) => r.proxy?.peer_kind === 'proxy');
+  if (!links.length) throw new Error(`${p.name}: /routez lists no connection to the other proxy`);
+  const sum = (f: (r: RoutezEntry) => number | undefined) => links.reduce((n, r) => n + (f(r) ?? 0), 0);
   return {
-    compression: link.compression ?? '',
-    wireBytes: (link.proxy?.wire_in_bytes ?? 0) + (link.proxy?.wire_out_bytes ?? 0),
-    outMsgs: link.out_msgs ?? 0,
-    logicalOutBytes: link.proxy?.logical_out_bytes ?? 0,
+    compression: links[0]!.compression ?? '',
+    wireBytes: sum((r) => r.proxy?.wire_in_bytes) + sum((r) => r.proxy?.wire_out_bytes),
+    outMsgs: sum((r) => r.out_msgs),
+    logicalOutBytes: sum((r) => r.proxy?.logical_out_bytes),
   };
 }
 
