@@ -19,7 +19,7 @@ export function renderPool(p: PoolReport): string[] {
   md.push(`A1 → proxy A → proxy B → B1, \`pool_size\` 1 or 3 on both servers and both proxies (nats-server 2.10.27 wants equal sizes). `
     + `Full speed; one pub/sub pair in account ${p.accounts[0]}, or ${p.accounts.length} pairs in parallel, one per account (${p.accounts.join(', ')}: `
     + 'FNV-1a mod 3 puts them on pool indexes 2, 1, 1, 0). Summed msg/s: all delivered messages / (last receive of any pair − first publish of any pair). '
-    + 'pool1 and pool3 run back to back for each row, so the ratio sees the same machine load.');
+    + 'pool1 and pool3 run back to back for each row (which goes first alternates), so the ratio sees the same machine load.');
   md.push('');
   md.push(table(['payload', 'accounts', 'pool1 msg/s', 'pool3 msg/s', 'pool3 / pool1'], p.comparisons.map((c) => [
     sizeLabel(c.size), String(c.accounts), c.pool1MsgsPerSec === undefined ? '–' : int(c.pool1MsgsPerSec),
@@ -47,21 +47,23 @@ export function renderHol(h: HolReport): string[] {
   md.push('');
   md.push(`Accounts A and HEAVY, \`pool_size\` 3, HEAVY pinned (\`cluster.accounts: [HEAVY]\` on servers and proxies). `
     + `nb_rtt sends up to ${int(h.probeCount)} sequential ${sizeLabel(h.probeSize)} requests (at most ${(h.probeMaxMs / 1000).toFixed(0)} s) in A from A1 to a responder on B1, first idle, then while `
-    + `nb_pub floods HEAVY A1 → B1 at full speed with ${sizeLabel(h.floodSize)} messages (the loaded probe starts once the flood reaches B1). `
+    + `nb_pub floods HEAVY A1 → B1 at full speed with ${sizeLabel(h.floodSize)} messages (the loaded probe starts once the flood reaches B1), then with the flood at half the rate the proxy path carried at full speed. `
     + 'Reference: the same servers on a direct route, same flood, same run. Issue 8 wants the proxy path\'s loaded latency within 2× of its idle value.');
   md.push('');
-  md.push(table(['path', 'replies idle / loaded', 'idle p50 µs', 'idle p99 µs', 'loaded p50 µs', 'loaded p99 µs', 'p50 loaded / idle', 'p99 loaded / idle', 'loaded max µs', 'timeouts', 'flood msg/s at B1'],
+  md.push(table(['path', 'HEAVY offered', 'replies idle / loaded', 'idle p50 µs', 'idle p99 µs', 'loaded p50 µs', 'loaded p99 µs', 'p50 loaded / idle', 'p99 loaded / idle', 'loaded max µs', 'timeouts', 'flood msg/s at B1'],
     h.paths.map((q) => [
-      q.path === 'direct' ? 'direct route (reference)' : 'A1 → proxy A → proxy B → B1', `${int(q.idle.replies)} / ${int(q.loaded.replies)}`, f1(q.idle.p50), f1(q.idle.p99), f1(q.loaded.p50), f1(q.loaded.p99),
+      q.path === 'direct' ? 'direct route (reference)' : 'A1 → proxy A → proxy B → B1', q.floodRate ? `${int(q.floodRate)} msg/s` : 'full speed',
+      `${int(q.idle.replies)} / ${int(q.loaded.replies)}`, f1(q.idle.p50), f1(q.idle.p99), f1(q.loaded.p50), f1(q.loaded.p99),
       x(q.p50Ratio), x(q.p99Ratio), f1(q.loaded.max), String(q.idle.timeouts + q.loaded.timeouts), int(q.floodMsgsPerSec),
-    ]), 1));
+    ]), 2));
   md.push('');
-  const d = h.paths.find((q) => q.path === 'direct');
-  const p = h.paths.find((q) => q.path === 'proxies');
-  if (d && p && d.loaded.p50 > 0 && d.loaded.p99 > 0) {
-    md.push(`Proxy path vs direct route under the flood: p50 ${x(p.loaded.p50 / d.loaded.p50)}, p99 ${x(p.loaded.p99 / d.loaded.p99)} `
+  for (const rate of [...new Set(h.paths.map((q) => q.floodRate))]) {
+    const d = h.paths.find((q) => q.path === 'direct' && q.floodRate === rate);
+    const p = h.paths.find((q) => q.path === 'proxies' && q.floodRate === rate);
+    if (!d || !p || !(d.loaded.p50 > 0 && d.loaded.p99 > 0 && d.idle.p50 > 0 && d.idle.p99 > 0)) continue;
+    md.push(`- Proxy path vs direct route, HEAVY ${rate ? `at ${int(rate)} msg/s` : 'at full speed'}: loaded p50 ${x(p.loaded.p50 / d.loaded.p50)}, p99 ${x(p.loaded.p99 / d.loaded.p99)} `
       + `(idle: p50 ${x(p.idle.p50 / d.idle.p50)}, p99 ${x(p.idle.p99 / d.idle.p99)}).`);
-    md.push('');
   }
+  md.push('');
   return md;
 }

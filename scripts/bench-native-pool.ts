@@ -208,12 +208,17 @@ async function inMsgs(s: StartedServer): Promise<number> {
   return Number((await s.varz()).in_msgs ?? 0);
 }
 
-/** The probe idle, then while HEAVY floods A1 → B1 at full speed on its pinned connection. */
+/** The probe with no other traffic. */
+export async function probeIdle(topo: PooledTopology, probeCount: number, probeSize: number, durationMs: number): Promise<RttSummary> {
+  await quiesce(topo);
+  return summarize(await probe(topo, probeCount, probeSize, durationMs));
+}
+
+/** The probe while HEAVY floods A1 → B1 on its pinned connection: at full speed (`floodRate` 0) or at a fixed rate. */
 export async function runHol(
-  topo: PooledTopology, probeCount: number, probeSize: number, floodSize: number, durationMs: number,
+  topo: PooledTopology, idle: RttSummary, probeCount: number, probeSize: number, floodSize: number, durationMs: number, floodRate: number,
 ): Promise<HolPath> {
   await quiesce(topo);
-  const idle = await probe(topo, probeCount, probeSize, durationMs);
   // The flood: more messages than the probe can outlast; both ends are killed when it is done.
   const floodCount = 50_000_000;
   const subject = `flood.${topo.name}.${++seq}`;
@@ -227,19 +232,18 @@ export async function runHol(
     await waitForInterest(topo.a1, subject);
     const before = await inMsgs(topo.b1);
     pub = runC<PubResult>(join(NB(), 'nb_pub'), [
-      '--url', userUrl(topo.a1, 'HEAVY'), '--subject', subject, '--count', String(floodCount), '--size', String(floodSize), '--rate', '0',
+      '--url', userUrl(topo.a1, 'HEAVY'), '--subject', subject, '--count', String(floodCount), '--size', String(floodSize),
+      '--rate', String(Math.round(floodRate)),
     ]);
     // Measure only once the flood reaches site B.
-    await waitFor(async () => (await inMsgs(topo.b1)) - before > 20_000 || undefined, { timeoutMs: 20_000, intervalMs: 20, what: 'HEAVY flood at B1' });
+    await waitFor(async () => (await inMsgs(topo.b1)) - before > 10_000 || undefined, { timeoutMs: 20_000, intervalMs: 20, what: 'HEAVY flood at B1' });
     const t0 = Date.now();
     const at0 = await inMsgs(topo.b1);
-    const loaded = await probe(topo, probeCount, probeSize, durationMs);
+    const l = summarize(await probe(topo, probeCount, probeSize, durationMs));
     const floodMsgsPerSec = ((await inMsgs(topo.b1)) - at0) / Math.max(0.001, (Date.now() - t0) / 1000);
-    const i = summarize(idle);
-    const l = summarize(loaded);
     return {
-      path: topo.proxies.length ? 'proxies' : 'direct', idle: i, loaded: l,
-      p50Ratio: i.p50 > 0 ? l.p50 / i.p50 : 0, p99Ratio: i.p99 > 0 ? l.p99 / i.p99 : 0, floodMsgsPerSec,
+      path: topo.proxies.length ? 'proxies' : 'direct', floodRate: Math.round(floodRate), idle, loaded: l,
+      p50Ratio: idle.p50 > 0 ? l.p50 / idle.p50 : 0, p99Ratio: idle.p99 > 0 ? l.p99 / idle.p99 : 0, floodMsgsPerSec,
     };
   } finally {
     pub?.kill();

@@ -228,6 +228,8 @@ export interface RttSummary {
 /** One path of the head-of-line scenario: idle and under the HEAVY flood. */
 export interface HolPath {
   path: 'direct' | 'proxies';
+  /** Offered HEAVY rate in msg/s; 0 = full speed. */
+  floodRate: number;
   idle: RttSummary;
   loaded: RttSummary;
   /** loaded / idle. */

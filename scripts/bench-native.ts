@@ -41,7 +41,7 @@ import {
 } from './bench-native-procs.js';
 import { summarizeProfile } from './bench-native-profile.js';
 import {
-  comparePools, holReport, holTopology, POOL_ACCOUNTS, poolTopology, runHol, runPoolScenario, setNativeBenchDir, type PooledTopology,
+  comparePools, holReport, holTopology, POOL_ACCOUNTS, poolTopology, probeIdle, runHol, runPoolScenario, setNativeBenchDir, type PooledTopology,
 } from './bench-native-pool.js';
 import { compareCompression, compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
 import type { HolPath, NativeReport, PoolRun, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
@@ -320,7 +320,7 @@ async function main(): Promise<number> {
   const plain = topoNames.filter((t) => t === 'direct' || t === 'proxies').length;
   const progress = new Progress(
     sizes.length * plain * (latency ? 2 : 1) + tlsSizes.length + compSizes.length * rounds * (compressed.length + 1) + (values['cpu-prof'] ? 1 : 0)
-      + poolSizes.length * 2 * pools.length + (hol ? 2 : 0),
+      + poolSizes.length * 2 * pools.length + (hol ? 4 : 0),
   );
   const scenarios: ScenarioResult[] = [];
   const errors: string[] = [];
@@ -423,11 +423,13 @@ async function main(): Promise<number> {
           started.push(await poolTopology(n, logs, CLI));
         }
       });
+      let round = 0;
       for (const size of poolSizes) {
         for (const accounts of [POOL_ACCOUNTS.slice(0, 1), POOL_ACCOUNTS]) {
           const count = poolCounts(size)[accounts.length === 1 ? 0 : 1];
-          // pool1 and pool3 back to back for each case, so their ratio sees the same machine load.
-          for (const t of started) {
+          // pool1 and pool3 back to back for each case, so their ratio sees the same machine load;
+          // which goes first alternates, so a drift of the load does not always favour the same one.
+          for (const t of round++ % 2 ? [...started].reverse() : started) {
             const label = `${t.name} ${sizeLabel(size)} ${accounts.length} account(s) × ${count}`;
             progress.phase(label);
             await section(label, async () => {
@@ -446,22 +448,34 @@ async function main(): Promise<number> {
     }
   }
   if (hol) {
-    for (const direct of [true, false]) {
-      const name = direct ? 'hol-direct' : 'hol';
-      let t: PooledTopology | undefined;
-      progress.phase(`${name}: request/reply in A, idle and with HEAVY flooding (${holProbes} requests or ${holMs / 1000} s each)`);
-      await section(name, async () => {
-        try {
-          t = await holTopology(direct, logs, CLI);
-          const r = await runHol(t, holProbes, HOL_PROBE_SIZE, HOL_FLOOD_SIZE, holMs);
-          holPaths.push(r);
-          progress.note(`  ${name}: p50 ${r.idle.p50.toFixed(0)} → ${r.loaded.p50.toFixed(0)} µs (${r.p50Ratio.toFixed(2)}×), `
-            + `p99 ${r.idle.p99.toFixed(0)} → ${r.loaded.p99.toFixed(0)} µs (${r.p99Ratio.toFixed(2)}×), flood ${Math.round(r.floodMsgsPerSec).toLocaleString('en-US')} msg/s`);
-        } finally {
-          await t?.stop();
+    // Full speed on both paths, then both at half the flood rate the proxy path carried: at full
+    // speed a proxy is CPU-bound, at half load it is not, and the two points tell those apart.
+    const started: PooledTopology[] = [];
+    try {
+      await section('hol topologies', async () => {
+        for (const direct of [false, true]) {
+          progress.phase(`starting ${direct ? 'hol-direct' : 'hol'}`);
+          started.push(await holTopology(direct, logs, CLI));
         }
       });
-      progress.step();
+      const idle = new Map<PooledTopology, HolPath['idle']>();
+      const one = async (t: PooledTopology, rate: number): Promise<void> => {
+        const label = `${t.name}: request/reply in A with HEAVY flooding ${rate ? `at ${Math.round(rate).toLocaleString('en-US')} msg/s` : 'at full speed'}`;
+        progress.phase(`${label} (${holProbes} requests or ${holMs / 1000} s)`);
+        await section(label, async () => {
+          if (!idle.has(t)) idle.set(t, await probeIdle(t, holProbes, HOL_PROBE_SIZE, holMs));
+          const r = await runHol(t, idle.get(t)!, holProbes, HOL_PROBE_SIZE, HOL_FLOOD_SIZE, holMs, rate);
+          holPaths.push(r);
+          progress.note(`  ${label}: p50 ${r.idle.p50.toFixed(0)} → ${r.loaded.p50.toFixed(0)} µs (${r.p50Ratio.toFixed(2)}×), `
+            + `p99 ${r.idle.p99.toFixed(0)} → ${r.loaded.p99.toFixed(0)} µs (${r.p99Ratio.toFixed(2)}×), flood ${Math.round(r.floodMsgsPerSec).toLocaleString('en-US')} msg/s`);
+        });
+        progress.step();
+      };
+      for (const t of started) await one(t, 0);
+      const full = holPaths.find((p) => p.path === 'proxies' && p.floodRate === 0)?.floodMsgsPerSec ?? 0;
+      if (full > 0) for (const t of started) await one(t, full / 2);
+    } finally {
+      for (const t of started) await t.stop();
     }
   }
 

@@ -197,8 +197,8 @@ t.test('route pooling (issue 8): pool3 / pool1 per size and account count, and t
   r.pool = { accounts: ['ACC1', 'ACC3', 'ACC5', 'ACC7'], runs, comparisons: c };
   r.hol = {
     probeCount: 100, probeSize: 128, floodSize: 1024, probeMaxMs: 5000, paths: [
-      { path: 'direct', idle: rtt(100, 200), loaded: rtt(150, 400), p50Ratio: 1.5, p99Ratio: 2, floodMsgsPerSec: 1000 },
-      { path: 'proxies', idle: rtt(200, 400), loaded: rtt(600, 1600), p50Ratio: 3, p99Ratio: 4, floodMsgsPerSec: 900 },
+      { path: 'direct', floodRate: 0, idle: rtt(100, 200), loaded: rtt(150, 400), p50Ratio: 1.5, p99Ratio: 2, floodMsgsPerSec: 1000 },
+      { path: 'proxies', floodRate: 0, idle: rtt(200, 400), loaded: rtt(600, 1600), p50Ratio: 3, p99Ratio: 4, floodMsgsPerSec: 900 },
     ],
   };
   const md = renderMarkdown(r);
@@ -206,7 +206,7 @@ t.test('route pooling (issue 8): pool3 / pool1 per size and account count, and t
   t.match(md, /\| 128 B \| 4 \| 200,000 \| 300,000 \| 1\.50× \|/, 'four-account ratio row');
   t.match(md, /\| 1 KiB \| 1 \| – \| 5 \| – \|/, 'unmeasured side shown as –');
   t.match(md, /## Head-of-line/);
-  t.match(md, /\| A1 → proxy A → proxy B → B1 \| 100 \/ 100 \| 200\.0 \| 400\.0 \| 600\.0 \| 1,600 \| 3\.00× \| 4\.00× \|/, 'idle vs loaded with ratios');
-  t.match(md, /under the flood: p50 4\.00×, p99 4\.00×/, 'proxy path against the direct reference');
+  t.match(md, /\| A1 → proxy A → proxy B → B1 \| full speed \| 100 \/ 100 \| 200\.0 \| 400\.0 \| 600\.0 \| 1,600 \| 3\.00× \| 4\.00× \|/, 'idle vs loaded with ratios');
+  t.match(md, /HEAVY at full speed: loaded p50 4\.00×, p99 4\.00×/, 'proxy path against the direct reference');
   t.notMatch(md, /## Full speed/, 'no empty main-matrix tables when only the pool sections ran');
 });

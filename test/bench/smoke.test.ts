@@ -130,7 +130,8 @@ t.test('npm run bench:native pool1,pool3,hol (issue 8): pool ratios for 1 and 4 
     else t.equal(x.linksUsed, 3, 'pool3, four accounts: spread over all three pooled connections');
   }
   t.same(j.pool.comparisons.map((c: { accounts: number; ratio: number }) => [c.accounts, c.ratio > 0]), [[1, true], [4, true]], 'pool3 / pool1 ratios');
-  t.same(j.hol.paths.map((p: { path: string }) => p.path), ['direct', 'proxies'], 'head-of-line on the direct reference and the proxies');
+  t.same(j.hol.paths.map((p: { path: string; floodRate: number }) => `${p.path}/${p.floodRate > 0 ? 'half' : 'full'}`),
+    ['proxies/full', 'direct/full', 'proxies/half', 'direct/half'], 'head-of-line on the proxies and the direct reference, full speed and half rate');
   for (const p of j.hol.paths) {
     t.ok(p.idle.replies > 0 && p.loaded.replies > 0 && p.loaded.p99 >= p.loaded.p50, `${p.path}: both probes answered`);
     t.ok(p.p50Ratio > 0 && p.p99Ratio > 0 && p.floodMsgsPerSec > 0, `${p.path}: ratios and the flood rate`);
