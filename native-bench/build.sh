@@ -18,7 +18,7 @@ mkdir -p "$HERE/build"
 # The RPATH is absolute: a checkout that moved must rebuild.
 STAMP="$HERE/build/.libdir"
 [[ "$(cat "$STAMP" 2>/dev/null)" == "$LIBDIR" ]] || rm -f "$HERE"/build/nb_* "$HERE/build/hist_test"
-for prog in nb_pub nb_sub; do
+for prog in nb_pub nb_sub nb_rtt; do
   out="$HERE/build/$prog"
   # Rebuild only when a source is newer than the binary.
   if [[ -x "$out" && "$out" -nt "$HERE/$prog.c" && "$out" -nt "$HERE/common.h" && "$out" -nt "$HERE/build.sh" ]]; then continue; fi

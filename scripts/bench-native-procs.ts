@@ -150,7 +150,9 @@ export interface MeasuredProcess {
   pid: number;
 }
 
-export type TopologyName = 'direct' | 'proxies' | 'tls' | 's2' | 'lz4';
+export type TopologyName = 'direct' | 'proxies' | 'tls' | 's2' | 'lz4'
+  // Issue 8 (scripts/bench-native-pool.ts): pooled two-proxy paths and the head-of-line pair.
+  | 'pool1' | 'pool3' | 'hol' | 'hol-direct';
 
 /** What a proxy's /routez says about its connection to the other proxy (counters since it was made). */
 export interface ProxyLinkStats {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { machineLine } from '../bench/machine.js';
 import { sizeLabel } from '../bench/streams.js';
 import { compact, writeChart } from './bench-native-charts.js';
+import { renderHol, renderPool } from './bench-native-pool-report.js';
 import type { CompressionComparison, NativeReport, ScenarioResult, TargetCheck, TlsComparison } from './bench-native-types.js';
 
 /** A scenario of this run; `payload` defaults to the main matrix's (older JSON has none: fill). */
@@ -229,32 +230,35 @@ export function renderMarkdown(r: NativeReport): string {
   md.push('');
   md.push(table(['target', 'wanted', 'measured', ''], r.targets.map((t) => [t.name, t.target, t.measured, t.pass === undefined ? '–' : t.pass ? 'met' : '**missed**']), 4));
   md.push('');
-  md.push('## Full speed');
-  md.push('');
   const fulls = r.scenarios.filter((s) => s.mode === 'full');
-  md.push(table(
-    ['payload', 'path', 'messages', 'msg/s', 'MB/s', 'vs direct', 'lost', 'dup', 'p50 µs', 'p99 µs', 'proxy peak RSS', 'slow consumers'],
-    fulls.map((s) => {
-      const d = find(r, 'direct', s.size, 'full', s.payload ?? 'fill');
-      const vs = s.topology !== 'direct' && d && d.msgsPerSec > 0 ? pct(s.msgsPerSec / d.msgsPerSec) : '';
-      return [
-        `${sizeLabel(s.size)}${s.payload === 'json' ? ' JSON' : ''}`, s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
-        s.lost ? `**${int(s.lost)}**` : '0', s.duplicates ? `**${s.duplicates}**` : '0',
-        f1(s.latencyUs.p50), f1(s.latencyUs.p99), s.peakRss.map((p) => `${p.label} ${rss(p.bytes)}`).join(', '), s.slowConsumers,
-      ];
-    }),
-  ));
-  md.push('');
-  md.push('## CPU per message (µs of CPU per published message, every process)');
-  md.push('');
-  const labels = ['publisher', 'A1', 'proxy A', 'proxy B', 'B1', 'subscriber'];
-  md.push(table(['payload', 'path', ...labels], fulls.map((s) => [
-    `${sizeLabel(s.size)}${s.payload === 'json' ? ' JSON' : ''}`, s.topology, ...labels.map((l) => {
-      const v = cpuOf(s, l);
-      return v === undefined ? '' : f2(v);
-    }),
-  ])));
-  md.push('');
+  // Runs with only the pool/hol sections (issue 8) have no main-matrix scenarios.
+  if (fulls.length) {
+    md.push('## Full speed');
+    md.push('');
+    md.push(table(
+      ['payload', 'path', 'messages', 'msg/s', 'MB/s', 'vs direct', 'lost', 'dup', 'p50 µs', 'p99 µs', 'proxy peak RSS', 'slow consumers'],
+      fulls.map((s) => {
+        const d = find(r, 'direct', s.size, 'full', s.payload ?? 'fill');
+        const vs = s.topology !== 'direct' && d && d.msgsPerSec > 0 ? pct(s.msgsPerSec / d.msgsPerSec) : '';
+        return [
+          `${sizeLabel(s.size)}${s.payload === 'json' ? ' JSON' : ''}`, s.topology, int(s.count), int(s.msgsPerSec), f1(s.mbPerSec), vs,
+          s.lost ? `**${int(s.lost)}**` : '0', s.duplicates ? `**${s.duplicates}**` : '0',
+          f1(s.latencyUs.p50), f1(s.latencyUs.p99), s.peakRss.map((p) => `${p.label} ${rss(p.bytes)}`).join(', '), s.slowConsumers,
+        ];
+      }),
+    ));
+    md.push('');
+    md.push('## CPU per message (µs of CPU per published message, every process)');
+    md.push('');
+    const labels = ['publisher', 'A1', 'proxy A', 'proxy B', 'B1', 'subscriber'];
+    md.push(table(['payload', 'path', ...labels], fulls.map((s) => [
+      `${sizeLabel(s.size)}${s.payload === 'json' ? ' JSON' : ''}`, s.topology, ...labels.map((l) => {
+        const v = cpuOf(s, l);
+        return v === undefined ? '' : f2(v);
+      }),
+    ])));
+    md.push('');
+  }
   if (r.tls?.length) {
     md.push('## Route TLS on the proxy link (issue 10), as ratios to plaintext in this run');
     md.push('');
@@ -318,6 +322,8 @@ export function renderMarkdown(r: NativeReport): string {
     ])));
     md.push('');
   }
+  if (r.pool) md.push(...renderPool(r.pool));
+  if (r.hol) md.push(...renderHol(r.hol));
   if (r.profile) {
     const p = r.profile;
     md.push('## Where proxy A spends its CPU (node --cpu-prof, 128 B full speed)');
@@ -349,7 +355,9 @@ export async function renderCharts(r: NativeReport, dir: string): Promise<string
   const sizes = r.settings.sizes;
   const cats = sizes.map(sizeLabel);
   // The charts are over the main matrix; the compressed paths have their own table (one size, JSON payloads).
-  const paths: Array<ScenarioResult['topology']> = (r.settings.topologies as Array<ScenarioResult['topology']>).filter((t) => t !== 's2' && t !== 'lz4');
+  const paths: Array<ScenarioResult['topology']> = (r.settings.topologies as Array<ScenarioResult['topology']>)
+    .filter((t) => t === 'direct' || t === 'proxies' || t === 'tls');
+  if (!r.scenarios.length) return []; // only the issue 8 sections: they have tables, no charts
   const pathName = (t: string) => (t === 'direct' ? 'direct route' : t === 'tls' ? 'two proxies, route TLS' : t === 's2' ? 'two proxies, S2 link'
     : t === 'lz4' ? 'two proxies, LZ4 link' : 'two proxies');
   const sub = `${r.machine.cores} cores, ${r.machine.cpuModel}, ${r.versions.natsServer.replace(/^nats-server: /, 'nats-server ')}, nats-route-proxy ${r.versions.proxyCommit}`;

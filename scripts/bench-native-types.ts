@@ -140,6 +140,10 @@ export interface NativeReport {
   profile?: ProfileSummary & { scenario: ScenarioResult };
   /** Issue 12: interest propagation rate through the proxies and over a direct route (topology "interest"). */
   interest?: InterestBenchResult;
+  /** Issue 8: route pooling (pool sizes 1 and 3, one and several accounts) across two proxies. */
+  pool?: PoolReport;
+  /** Issue 8: request/reply latency of account A while HEAVY floods its pinned connection. */
+  hol?: HolReport;
   charts: string[];
   durationSeconds: number;
 }
@@ -158,4 +162,92 @@ export interface TlsComparison {
   lossShare: { tls: number; proxies?: number; direct?: number };
   /** tls loss share / plaintext loss share; undefined when the plaintext path lost nothing. */
   lossVsProxies?: number;
+}
+
+/** What native-bench/build/nb_rtt prints. */
+export interface RttResult {
+  count: number;
+  replies: number;
+  timeouts: number;
+  size: number;
+  start_ns: number;
+  elapsed_ns: number;
+  rtt_ns: SubResult['latency_ns'];
+}
+
+/** One pub/sub pair of a pool scenario (its own account). */
+export interface PoolPair {
+  account: string;
+  msgsPerSec: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  p99Us: number;
+}
+
+/** One pool scenario: 1 or 4 pub/sub pairs in parallel over pool1 or pool3. */
+export interface PoolRun {
+  topology: 'pool1' | 'pool3';
+  size: number;
+  accounts: number;
+  /** Messages per pair. */
+  count: number;
+  /** Summed delivered unique messages / (last receive of any pair − first publish of any pair). */
+  msgsPerSec: number;
+  pairs: PoolPair[];
+  /** CPU µs per published message (all pairs) of each proxy. */
+  proxyUsPerMsg: { a: number; b: number };
+  /** Proxy A's connections to proxy B that carried messages in this scenario, of how many. */
+  linksUsed: number;
+  links: number;
+  slowConsumers: string;
+}
+
+/** pool3 against pool1, same size and account count, same run. */
+export interface PoolComparison {
+  size: number;
+  accounts: number;
+  pool1MsgsPerSec?: number;
+  pool3MsgsPerSec?: number;
+  ratio?: number;
+}
+
+export interface PoolReport {
+  accounts: string[];
+  runs: PoolRun[];
+  comparisons: PoolComparison[];
+}
+
+/** A latency probe's round trip in µs. */
+export interface RttSummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Requests answered (the histogram's count). */
+  replies: number;
+  timeouts: number;
+}
+
+/** One path of the head-of-line scenario: idle and under the HEAVY flood. */
+export interface HolPath {
+  path: 'direct' | 'proxies';
+  /** Offered HEAVY rate in msg/s; 0 = full speed. */
+  floodRate: number;
+  idle: RttSummary;
+  loaded: RttSummary;
+  /** loaded / idle. */
+  p50Ratio: number;
+  p99Ratio: number;
+  /** HEAVY messages B1 received per second while the loaded probe ran. */
+  floodMsgsPerSec: number;
+}
+
+export interface HolReport {
+  probeCount: number;
+  probeSize: number;
+  floodSize: number;
+  /** A probe stops after probeCount requests or this many ms, whichever comes first. */
+  probeMaxMs: number;
+  paths: HolPath[];
 }

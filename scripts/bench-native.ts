@@ -12,6 +12,13 @@
 //                           payloads at --compression-sizes, full speed, as ratios to the
 //                           uncompressed two-proxy path with the same payloads; issue 9. interest:
 //                           interest propagation, subjects/s, proxies / direct; issue 12, scripts/bench-interest.ts)
+//   --topologies …,pool1,pool3,hol   (issue 8; scripts/bench-native-pool.ts. pool1, pool3: the
+//                           two-proxy path with pool_size 1 / 3 everywhere and accounts in the sites:
+//                           one pub/sub pair, then 4 pairs in 4 accounts in parallel, full speed at
+//                           --pool-sizes, reported as pool3/pool1 ratios. hol: HEAVY pinned and
+//                           flooded at full speed while a request/reply probe runs in account A,
+//                           idle vs loaded, on the proxies and on a direct route as reference)
+//   --pool-sizes 128,1024   payload sizes of the pool scenarios (default 128,1024; --quick 128)
 //   --payload fill|json     filler of the main matrix's payloads (default fill: one repeated byte)
 //   --compression-sizes 1024   payload sizes of the compressed paths (default 1024)
 //   --compression-rounds 3     rounds of (uncompressed, s2, lz4) per size; the report gives the
@@ -42,8 +49,11 @@ import {
 } from './bench-native-procs.js';
 import { summarizeProfile } from './bench-native-profile.js';
 import { renderInterest, runInterestBench } from './bench-interest.js';
+import {
+  comparePools, holReport, holTopology, POOL_ACCOUNTS, poolTopology, probeIdle, runHol, runPoolScenario, setNativeBenchDir, type PooledTopology,
+} from './bench-native-pool.js';
 import { compareCompression, compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
-import type { NativeReport, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
+import type { HolPath, NativeReport, PoolRun, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts
 const repo = resolve(here, '..', '..');
@@ -59,6 +69,18 @@ const QUICK_COUNTS: Record<number, number> = { 16: 20_000, 128: 20_000, 1024: 10
 const TLS_SIZES = [128, 16384];
 // Issue 9 asks for the compressed proxy link at 1 KiB JSON-like payloads.
 const COMPRESSION_SIZES = [1024];
+// Issue 8: pooled paths. Messages per pair: one pair alone, or each of the four account pairs.
+const POOL_SIZES = [128, 1024];
+const POOL_COUNTS: Record<number, [number, number]> = { 128: [300_000, 150_000], 1024: [100_000, 50_000] };
+const POOL_QUICK_COUNTS: [number, number] = [20_000, 10_000];
+// Head-of-line: sequential requests per probe (idle, then loaded), request and flood payloads.
+const HOL_PROBES = 2000;
+const HOL_QUICK_PROBES = 300;
+// …or this long per probe, whichever ends first (a path slowed by the flood must not stretch the run).
+const HOL_PROBE_MS = 15_000;
+const HOL_QUICK_PROBE_MS = 5_000;
+const HOL_PROBE_SIZE = 128;
+const HOL_FLOOD_SIZE = 1024;
 
 // ---------------------------------------------------------------------------
 // Progress display: one live line on a terminal, plain lines otherwise.
@@ -212,7 +234,8 @@ async function runScenario(
   const msgsPerSec = s.unique > 0 && span > 0 ? s.unique / span : 0;
   const us = (ns: number) => ns / 1000;
   const result: ScenarioResult = {
-    topology: topo.name, size, payload, mode, count, rate: Math.round(rate),
+    topology: topo.name as ScenarioResult['topology'], // runScenario runs only the main matrix's paths
+    size, payload, mode, count, rate: Math.round(rate),
     msgsPerSec, mbPerSec: (msgsPerSec * size) / 1e6,
     pubMsgsPerSec: p.flushed_ns > 0 ? (count * 1e9) / p.flushed_ns : 0,
     delivered: s.unique, lost: s.lost, duplicates: s.duplicates, outOfOrder: s.out_of_order, end: s.end,
@@ -277,19 +300,20 @@ async function main(): Promise<number> {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
       'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'proxy-cli': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       payload: { type: 'string' }, 'compression-sizes': { type: 'string' }, 'compression-rounds': { type: 'string' }, 'interest-count': { type: 'string' },
+      'pool-sizes': { type: 'string' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4,interest] '
-      + '[--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--interest-count N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--proxy-cli path] [--out dir]\n');
+    process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4,pool1,pool3,hol,interest] '
+      + '[--pool-sizes 128,1024] [--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--interest-count N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--proxy-cli path] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
   if (values['proxy-cli']) CLI = resolve(values['proxy-cli']);
   const sizes = values.sizes ? values.sizes.split(',').map((s) => Number(s.trim())) : quick ? [128, 16384] : DEFAULT_SIZES;
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--sizes: integers from 16 to 2000000');
-  const requested = (values.topologies ?? 'direct,proxies,tls,s2,lz4,interest').split(',').map((s) => s.trim());
-  const known = ['direct', 'proxies', 'tls', 's2', 'lz4', 'interest'];
+  const requested = (values.topologies ?? 'direct,proxies,tls,s2,lz4,pool1,pool3,hol,interest').split(',').map((s) => s.trim());
+  const known = ['direct', 'proxies', 'tls', 's2', 'lz4', 'pool1', 'pool3', 'hol', 'interest'];
   if (requested.some((t) => !known.includes(t))) throw new Error(`--topologies: any of ${known.join(', ')}`);
   const interestRun = requested.includes('interest');
   const interestCount = Number(values['interest-count'] ?? (quick ? 20_000 : 200_000));
@@ -311,6 +335,18 @@ async function main(): Promise<number> {
   const latency = values['no-latency'] !== true;
   const pace = values.pace ?? 'sleep';
   if (pace !== 'sleep' && pace !== 'spin') throw new Error('--pace: sleep or spin');
+  const pools = topoNames.filter((t): t is 'pool1' | 'pool3' => t === 'pool1' || t === 'pool3');
+  const poolSizes = pools.length
+    ? values['pool-sizes'] ? values['pool-sizes'].split(',').map((s) => Number(s.trim())) : quick ? [128] : POOL_SIZES : [];
+  if (poolSizes.some((s) => !Number.isInteger(s) || s < 16 || s > 2_000_000)) throw new Error('--pool-sizes: integers from 16 to 2000000');
+  const poolCounts = (size: number): [number, number] => {
+    if (values.count) return [Number(values.count), Number(values.count)];
+    if (quick) return POOL_QUICK_COUNTS;
+    return POOL_COUNTS[size] ?? [Math.max(1000, Math.round(3e8 / size / 1000)), Math.max(500, Math.round(1.5e8 / size / 1000))];
+  };
+  const hol = topoNames.includes('hol');
+  const holProbes = quick ? HOL_QUICK_PROBES : HOL_PROBES;
+  const holMs = quick ? HOL_QUICK_PROBE_MS : HOL_PROBE_MS;
 
   const started = Date.now();
   const machine = machineInfo();
@@ -321,6 +357,7 @@ async function main(): Promise<number> {
   process.stderr.write('building native-bench/ … ');
   const built = execFileSync('bash', [join(repo, 'native-bench', 'build.sh')], { encoding: 'utf8' });
   process.stderr.write(`${built.trim()}\n`);
+  setNativeBenchDir(NB);
   const ver = versions();
   if (values['proxy-cli']) ver.proxyCommit += `; proxies run from ${CLI}`;
   process.stdout.write(`native bench${quick ? ' (quick)' : ''}: ${machineLine(machine)}\n`);
@@ -328,7 +365,8 @@ async function main(): Promise<number> {
 
   const plain = topoNames.filter((t) => t === 'direct' || t === 'proxies').length;
   const progress = new Progress(
-    sizes.length * plain * (latency ? 2 : 1) + tlsSizes.length + compSizes.length * rounds * (compressed.length + 1) + (values['cpu-prof'] ? 1 : 0),
+    sizes.length * plain * (latency ? 2 : 1) + tlsSizes.length + compSizes.length * rounds * (compressed.length + 1) + (values['cpu-prof'] ? 1 : 0)
+      + poolSizes.length * 2 * pools.length + (hol ? 4 : 0),
   );
   const scenarios: ScenarioResult[] = [];
   const errors: string[] = [];
@@ -337,6 +375,7 @@ async function main(): Promise<number> {
   try {
     progress.phase('starting sites and proxies');
     for (const n of topoNames) {
+      if (n === 'pool1' || n === 'pool3' || n === 'hol') continue; // started for their own section below
       if (n === 'direct') topos.push(await directTopology());
       else if (n === 'proxies') topos.push(await proxyTopology({ dir: logs, cli: CLI }));
       else if (n === 's2' || n === 'lz4') topos.push(await proxyTopology({ dir: logs, cli: CLI, compression: n, tag: `-${n}` }));
@@ -410,6 +449,83 @@ async function main(): Promise<number> {
     for (const t of topos) await t.stop();
   }
 
+  // Issue 8: pooled paths (started here, after the main matrix has stopped its processes).
+  const poolRuns: PoolRun[] = [];
+  const holPaths: HolPath[] = [];
+  const section = async (label: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      const msg = `${label}: ${(err as Error).message.split('\n').slice(0, 6).join(' / ')}`;
+      errors.push(msg);
+      progress.note(`  FAILED ${msg}`);
+    }
+  };
+  if (pools.length) {
+    const started: PooledTopology[] = [];
+    try {
+      await section('pool topologies', async () => {
+        for (const n of pools) {
+          progress.phase(`starting ${n}`);
+          started.push(await poolTopology(n, logs, CLI));
+        }
+      });
+      let round = 0;
+      for (const size of poolSizes) {
+        for (const accounts of [POOL_ACCOUNTS.slice(0, 1), POOL_ACCOUNTS]) {
+          const count = poolCounts(size)[accounts.length === 1 ? 0 : 1];
+          // pool1 and pool3 back to back for each case, so their ratio sees the same machine load;
+          // which goes first alternates, so a drift of the load does not always favour the same one.
+          for (const t of round++ % 2 ? [...started].reverse() : started) {
+            const label = `${t.name} ${sizeLabel(size)} ${accounts.length} account(s) × ${count}`;
+            progress.phase(label);
+            await section(label, async () => {
+              const r = await runPoolScenario(t, size, count, accounts, quick);
+              poolRuns.push(r);
+              progress.note(`  ${label}: ${Math.round(r.msgsPerSec).toLocaleString('en-US')} msg/s summed`
+                + ` (${r.pairs.map((p) => Math.round(p.msgsPerSec).toLocaleString('en-US')).join(' + ')}), lost ${r.pairs.reduce((n, p) => n + p.lost, 0)},`
+                + ` ${r.linksUsed}/${r.links} proxy-link connections used${r.slowConsumers ? `; slow consumers: ${r.slowConsumers}` : ''}`);
+            });
+            progress.step();
+          }
+        }
+      }
+    } finally {
+      for (const t of started) await t.stop();
+    }
+  }
+  if (hol) {
+    // Full speed on both paths, then both at half the flood rate the proxy path carried: at full
+    // speed a proxy is CPU-bound, at half load it is not, and the two points tell those apart.
+    const started: PooledTopology[] = [];
+    try {
+      await section('hol topologies', async () => {
+        for (const direct of [false, true]) {
+          progress.phase(`starting ${direct ? 'hol-direct' : 'hol'}`);
+          started.push(await holTopology(direct, logs, CLI));
+        }
+      });
+      const idle = new Map<PooledTopology, HolPath['idle']>();
+      const one = async (t: PooledTopology, rate: number): Promise<void> => {
+        const label = `${t.name}: request/reply in A with HEAVY flooding ${rate ? `at ${Math.round(rate).toLocaleString('en-US')} msg/s` : 'at full speed'}`;
+        progress.phase(`${label} (${holProbes} requests or ${holMs / 1000} s)`);
+        await section(label, async () => {
+          if (!idle.has(t)) idle.set(t, await probeIdle(t, holProbes, HOL_PROBE_SIZE, holMs));
+          const r = await runHol(t, idle.get(t)!, holProbes, HOL_PROBE_SIZE, HOL_FLOOD_SIZE, holMs, rate);
+          holPaths.push(r);
+          progress.note(`  ${label}: p50 ${r.idle.p50.toFixed(0)} → ${r.loaded.p50.toFixed(0)} µs (${r.p50Ratio.toFixed(2)}×), `
+            + `p99 ${r.idle.p99.toFixed(0)} → ${r.loaded.p99.toFixed(0)} µs (${r.p99Ratio.toFixed(2)}×), flood ${Math.round(r.floodMsgsPerSec).toLocaleString('en-US')} msg/s`);
+        });
+        progress.step();
+      };
+      for (const t of started) await one(t, 0);
+      const full = holPaths.find((p) => p.path === 'proxies' && p.floodRate === 0)?.floodMsgsPerSec ?? 0;
+      if (full > 0) for (const t of started) await one(t, full / 2);
+    } finally {
+      for (const t of started) await t.stop();
+    }
+  }
+
   if (values['cpu-prof']) {
     const dir = join(out, 'cpu-prof');
     mkdirSync(dir, { recursive: true });
@@ -459,6 +575,8 @@ async function main(): Promise<number> {
   report.targets = evaluateTargets(report);
   if (tlsSizes.length) report.tls = compareTls(report, tlsSizes);
   if (compSizes.length) report.compression = compareCompression(report, compSizes);
+  if (pools.length) report.pool = { accounts: POOL_ACCOUNTS, runs: poolRuns, comparisons: comparePools(poolRuns) };
+  if (hol) report.hol = holReport(holPaths, holProbes, HOL_PROBE_SIZE, HOL_FLOOD_SIZE, holMs);
   report.charts = await renderCharts(report, out);
   report.durationSeconds = (Date.now() - started) / 1000;
   const md = renderMarkdown(report) + (interest ? `\n${renderInterest(interest)}` : '');

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { machineInfo } from '../../bench/machine.js';
 import { barChartSvg } from '../../scripts/bench-native-charts.js';
 import { stageOf, summarizeProfile } from '../../scripts/bench-native-profile.js';
+import { comparePools } from '../../scripts/bench-native-pool.js';
 import { compareCompression, compareTls, evaluateTargets, renderMarkdown } from '../../scripts/bench-native-report.js';
-import type { NativeReport, ScenarioResult } from '../../scripts/bench-native-types.js';
+import type { NativeReport, PoolRun, ScenarioResult } from '../../scripts/bench-native-types.js';
 
 function scenario(topology: ScenarioResult['topology'], size: number, mode: 'full' | 'half', o: Omit<Partial<ScenarioResult>, 'cpu'> & { cpu?: Record<string, number> } = {}): ScenarioResult {
   const cpu = Object.entries(o.cpu ?? {}).map(([label, usPerMsg]) => ({ label, role: 'server' as const, cpuMs: 0, usPerMsg }));
@@ -179,4 +180,33 @@ t.test('compressed proxy links over rounds: each ratio against its own round, th
   const byName = Object.fromEntries(evaluateTargets(r).map((x) => [x.name, x]));
   t.match(byName['throughput, S2 (s2_fast) proxy link, 1 KiB JSON']!.measured, /^60% \(48,000 msg\/s; median of 3 rounds: 70%, 50%, 60%\)$/);
   t.match(renderMarkdown({ ...r, targets: evaluateTargets(r) }), /3 interleaved rounds/);
+});
+
+t.test('route pooling (issue 8): pool3 / pool1 per size and account count, and the head-of-line ratios', async (t) => {
+  const run = (topology: 'pool1' | 'pool3', accounts: number, msgsPerSec: number): PoolRun => ({
+    topology, size: 128, accounts, count: 1000, msgsPerSec, linksUsed: accounts === 1 ? 1 : 3, links: 4, slowConsumers: '',
+    proxyUsPerMsg: { a: 1, b: 1 },
+    pairs: Array.from({ length: accounts }, (_, i) => ({ account: `ACC${i}`, msgsPerSec: msgsPerSec / accounts, delivered: 1000, lost: 0, duplicates: 0, p99Us: 10 })),
+  });
+  const runs = [run('pool1', 1, 100_000), run('pool3', 1, 110_000), run('pool1', 4, 200_000), run('pool3', 4, 300_000)];
+  const c = comparePools(runs.concat([{ ...run('pool3', 1, 5), size: 1024 }]));
+  t.same(c.map((x) => [x.size, x.accounts, x.ratio === undefined ? undefined : Number(x.ratio.toFixed(2))]), [[128, 1, 1.1], [128, 4, 1.5], [1024, 1, undefined]],
+    'ratio only where both pool sizes were measured');
+  const rtt = (p50: number, p99: number) => ({ p50, p90: p99, p99, max: p99, replies: 100, timeouts: 0 });
+  const r = report([]);
+  r.pool = { accounts: ['ACC1', 'ACC3', 'ACC5', 'ACC7'], runs, comparisons: c };
+  r.hol = {
+    probeCount: 100, probeSize: 128, floodSize: 1024, probeMaxMs: 5000, paths: [
+      { path: 'direct', floodRate: 0, idle: rtt(100, 200), loaded: rtt(150, 400), p50Ratio: 1.5, p99Ratio: 2, floodMsgsPerSec: 1000 },
+      { path: 'proxies', floodRate: 0, idle: rtt(200, 400), loaded: rtt(600, 1600), p50Ratio: 3, p99Ratio: 4, floodMsgsPerSec: 900 },
+    ],
+  };
+  const md = renderMarkdown(r);
+  t.match(md, /## Route pooling: pool_size 3 vs 1 \(issue 8\)/);
+  t.match(md, /\| 128 B \| 4 \| 200,000 \| 300,000 \| 1\.50× \|/, 'four-account ratio row');
+  t.match(md, /\| 1 KiB \| 1 \| – \| 5 \| – \|/, 'unmeasured side shown as –');
+  t.match(md, /## Head-of-line/);
+  t.match(md, /\| A1 → proxy A → proxy B → B1 \| full speed \| 100 \/ 100 \| 200\.0 \| 400\.0 \| 600\.0 \| 1,600 \| 3\.00× \| 4\.00× \|/, 'idle vs loaded with ratios');
+  t.match(md, /HEAVY at full speed: loaded p50 4\.00×, p99 4\.00×/, 'proxy path against the direct reference');
+  t.notMatch(md, /## Full speed/, 'no empty main-matrix tables when only the pool sections ran');
 });

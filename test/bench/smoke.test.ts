@@ -1,8 +1,9 @@
 // The benchmark entry points still run end to end (tiny sizes), so they cannot rot: the micro
 // harness over every bench/*.bench.js with --quick, and the native harness on one tiny 128 B
 // scenario per path (direct route, two proxy processes, the same with route TLS) with --cpu-prof,
-// plus the compressed proxy links (S2, LZ4) at 1 KiB JSON-like payloads. Nothing here
-// asserts performance; only that each produced its report, JSON and charts.
+// plus the compressed proxy links (S2, LZ4) at 1 KiB JSON-like payloads; then, in a second run,
+// issue 8's pooled paths (pool1, pool3) and the head-of-line probe (hol). Nothing here asserts
+// performance; only that each produced its report, JSON and charts.
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -46,7 +47,8 @@ t.test('npm run bench (micro, --quick) measures every group and writes JSON', as
 
 t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON and charts', async (t) => {
   const out = tmp(t, 'native');
-  const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '1000', '--compression-sizes', '1024', '--cpu-prof', '--out', out]);
+  const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '1000', '--compression-sizes', '1024', '--cpu-prof',
+    '--topologies', 'direct,proxies,tls,s2,lz4', '--out', out]);
   t.equal(r.code, 0, `exit 0\n${r.stderr.slice(-4000)}`);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   t.match(md, /## Targets \(issues 7 and 9\)/, 'report has the targets table');
@@ -110,4 +112,36 @@ t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON
     execFile(join(dist, '..', 'native-bench', 'build', 'hist_test'), (err, stdout) => res({ code: err ? 1 : 0, out: stdout }));
   });
   t.equal(hist.code, 0, `histogram percentiles within their stated error\n${hist.out}`);
+});
+
+t.test('npm run bench:native pool1,pool3,hol (issue 8): pool ratios for 1 and 4 accounts, head-of-line idle vs loaded', async (t) => {
+  const out = tmp(t, 'native-pool');
+  const r = await run('bench-native.js', ['--quick', '--topologies', 'pool1,pool3,hol', '--count', '1000', '--out', out]);
+  t.equal(r.code, 0, `exit 0\n${r.stderr.slice(-4000)}`);
+  const j = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  t.same(j.scenarios, [], 'no main-matrix scenario was asked for');
+  const runs = j.pool.runs.map((x: { topology: string; accounts: number; size: number }) => `${x.topology}/${x.accounts}/${x.size}`).sort();
+  t.same(runs, ['pool1/1/128', 'pool1/4/128', 'pool3/1/128', 'pool3/4/128'], 'both pool sizes, one and four accounts, 128 B');
+  for (const x of j.pool.runs) {
+    t.equal(x.pairs.length, x.accounts, `${x.topology}/${x.accounts}: one result per pair`);
+    for (const p of x.pairs) t.equal(p.delivered + p.lost, 1000, `${x.topology} ${p.account}: delivered + lost = published`);
+    t.ok(x.msgsPerSec > 0, `${x.topology}/${x.accounts}: summed rate`);
+    // With pool 3 the four accounts (FNV-1a indexes 2, 1, 1, 0) use all three pooled connections;
+    // with pool 1 everything shares one (the pinned $SYS connection carries no bench traffic).
+    if (x.topology === 'pool3') t.equal(x.links, 4, 'pool3: three pooled connections and $SYS between the proxies');
+    if (x.topology === 'pool1') t.equal(x.links, 2, 'pool1: one pooled connection and $SYS between the proxies');
+    if (x.topology === 'pool1' || x.accounts === 1) t.equal(x.linksUsed, 1, `${x.topology}/${x.accounts}: one connection carried the traffic`);
+    else t.equal(x.linksUsed, 3, 'pool3, four accounts: spread over all three pooled connections');
+  }
+  t.same(j.pool.comparisons.map((c: { accounts: number; ratio: number }) => [c.accounts, c.ratio > 0]), [[1, true], [4, true]], 'pool3 / pool1 ratios');
+  t.same(j.hol.paths.map((p: { path: string; floodRate: number }) => `${p.path}/${p.floodRate > 0 ? 'half' : 'full'}`),
+    ['proxies/full', 'direct/full', 'proxies/half', 'direct/half'], 'head-of-line on the proxies and the direct reference, full speed and half rate');
+  for (const p of j.hol.paths) {
+    t.ok(p.idle.replies > 0 && p.loaded.replies > 0 && p.loaded.p99 >= p.loaded.p50, `${p.path}: both probes answered`);
+    t.ok(p.p50Ratio > 0 && p.p99Ratio > 0 && p.floodMsgsPerSec > 0, `${p.path}: ratios and the flood rate`);
+  }
+  t.match(readFileSync(join(out, 'logs', 'proxy-A-hol.conf'), 'utf8'), /pool_size: 3\n  accounts: \[ HEAVY \]/, 'HEAVY pinned on the proxies');
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  t.match(md, /## Route pooling: pool_size 3 vs 1 \(issue 8\)/, 'report has the pooling section');
+  t.match(md, /## Head-of-line/, 'report has the head-of-line section');
 });
