@@ -257,7 +257,11 @@ t.test('a site-B server stopped during a subscription storm: cut by the write de
   const want = baseline + STORM;
   await converge([b1], pb.serverId, want, [pb]);
   t.comment(`B1 converged to ${want} in ${((performance.now() - t0) / 1000).toFixed(1)} s with B2 stopped`);
-  const cut = await waitFor(() => closes(pb).slice(closesBefore).find((m) => m.includes('rid:')), { what: 'the stopped server\'s route closed', timeoutMs: 30_000 });
+  const cut = await waitFor(() => closes(pb).slice(closesBefore).find((m) => m.includes('rid:')), { what: 'the stopped server\'s route closed', timeoutMs: 30_000 })
+    .catch(async (err: Error) => {
+      const rz = ((await pb.get('routez')).routes as any[]).filter((r) => r.remote_id === b2Id).map((r) => `rid ${r.rid} pending ${r.pending_size} out ${r.out_bytes}`);
+      throw new Error(`${err.message}; PB's connections to B2: ${rz.join(', ')}; log: ${pb.d.lines().slice(-8).map((l) => l.msg).join(' | ')}`);
+    });
   t.match(cut, /Route connection closed: Slow Consumer \(Write Deadline\)/, 'closed by the write deadline');
   t.ok(pb.d.lines().some((l) => /WriteDeadline of 2s exceeded/.test(l.msg ?? '')), 'the deadline is logged');
   t.same(closes(pb).slice(closesBefore), [cut], 'only that route closed');
