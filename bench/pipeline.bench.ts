@@ -21,7 +21,9 @@ import { chunked, framesFor, rmsgStream, sizeLabel } from './streams.js';
 // RouteConnection.sendMessage does for an unchanged frame.
 class WritingPeer {
   readonly interest = new InterestTable();
+  readonly main = { state: 'registered', interestCongested: false, whenDrained() {} };
   constructor(readonly kind: PeerKind, readonly out: Outbound | undefined) {}
+  carriesInterest(): boolean { return true; }
   sendInterest(): void {}
   forward(m: RoutedMsg): boolean {
     writeUnchanged(this.out!, m);

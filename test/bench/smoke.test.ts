@@ -48,7 +48,7 @@ t.test('npm run bench (micro, --quick) measures every group and writes JSON', as
 t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON and charts', async (t) => {
   const out = tmp(t, 'native');
   const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '1000', '--compression-sizes', '1024', '--cpu-prof',
-    '--topologies', 'direct,proxies,tls,s2,lz4', '--out', out]);
+    '--topologies', 'direct,proxies,tls,s2,lz4,interest', '--out', out]);
   t.equal(r.code, 0, `exit 0\n${r.stderr.slice(-4000)}`);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   t.match(md, /## Targets \(issues 7 and 9\)/, 'report has the targets table');
