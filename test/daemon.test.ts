@@ -2,10 +2,7 @@
 // added/removed, trace on existing connections; unaffected routes are never dropped.
 import t from 'tap';
 import { startServer, waitFor } from './helpers/nats-server.js';
-import { poolSettled, startProxy, type StartedProxy } from './helpers/proxy.js';
-import { parseConfigText } from '../src/config/load.js';
-import { buildOptions, formatIssue } from '../src/config/build.js';
-import type { Options } from '../src/config/options.js';
+import { poolSettled, reloadOptions, startProxy } from './helpers/proxy.js';
 
 function conf(o: { pass: string; routes: string[]; trace?: boolean }): string {
   return `server_name: P
@@ -20,13 +17,6 @@ cluster {
 `;
 }
 
-/** Options for a reload of the running proxy: same listen port as it runs on. */
-function next(proxy: StartedProxy, text: string): Options {
-  const b = buildOptions(parseConfigText(text, 'test.conf'));
-  if (!b.options) throw new Error(b.errors.map(formatIssue).join('\n'));
-  b.options.cluster.port = proxy.options.cluster.port;
-  return b.options;
-}
 
 t.test('reload on a running daemon', async (t) => {
   const solicited = await startServer(t, { version: '2.10.27', name: 'S1', cluster: { name: 'c1' } });
@@ -40,7 +30,7 @@ t.test('reload on a running daemon', async (t) => {
 
   await t.test('trace takes effect on existing connections', async (t) => {
     t.notOk(proxy.logs().some((l) => /->> \[PING\]/.test(l)), 'no trace before');
-    const r = await proxy.daemon.reload(next(proxy, conf({ pass: 'one', routes: [solicited.routeUrl], trace: true })));
+    const r = await proxy.daemon.reload(reloadOptions(proxy, conf({ pass: 'one', routes: [solicited.routeUrl], trace: true })));
     t.equal(r.ok, true, r.errors.join('; '));
     t.same(r.changes.map((c) => c.field), ['trace']);
     await proxy.waitForLog(new RegExp(`rid:${rid1} - ->> \\[PING\\]`));
@@ -48,7 +38,7 @@ t.test('reload on a running daemon', async (t) => {
   });
 
   await t.test('a new password closes the accepted route that no longer passes; solicited routes stay', async (t) => {
-    const r = await proxy.daemon.reload(next(proxy, conf({ pass: 'two', routes: [solicited.routeUrl] })));
+    const r = await proxy.daemon.reload(reloadOptions(proxy, conf({ pass: 'two', routes: [solicited.routeUrl] })));
     t.equal(r.ok, true, r.errors.join('; '));
     t.same(r.changes.map((c) => c.field), ['cluster.authorization', 'trace']);
     await waitFor(() => proxy.daemon.routes.getPeer(id2) === undefined, { what: 'S2 closed' });
@@ -62,14 +52,14 @@ t.test('reload on a running daemon', async (t) => {
   await t.test('routes added and removed', async (t) => {
     const s4 = await startServer(t, { version: '2.15.1', name: 'S4', cluster: { name: 'c1' } });
     const id4 = (await s4.varz()).server_id as string;
-    const add = await proxy.daemon.reload(next(proxy, conf({ pass: 'two', routes: [solicited.routeUrl, s4.routeUrl] })));
+    const add = await proxy.daemon.reload(reloadOptions(proxy, conf({ pass: 'two', routes: [solicited.routeUrl, s4.routeUrl] })));
     t.equal(add.ok, true, add.errors.join('; '));
     t.same(add.changes.map((c) => c.field), ['cluster.routes']);
     await waitFor(() => proxy.daemon.routes.getPeer(id4), { what: 'S4 dialed' });
     t.equal(proxy.daemon.routes.getPeer(id1)?.main.rid, rid1, 'S1 untouched');
     t.ok(proxy.daemon.routes.configuredRoutes().every((r) => r.registered), 'both configured routes registered');
 
-    const rm = await proxy.daemon.reload(next(proxy, conf({ pass: 'two', routes: [s4.routeUrl] })));
+    const rm = await proxy.daemon.reload(reloadOptions(proxy, conf({ pass: 'two', routes: [s4.routeUrl] })));
     t.equal(rm.ok, true, rm.errors.join('; '));
     await proxy.waitForLog(/Route connection closed: Route Removed/);
     t.same(proxy.daemon.routes.configuredRoutes().map((r) => r.url), [s4.routeUrl]);

@@ -3,10 +3,7 @@
 // (its connection closes for good), a new pool size (only the pooled connections are re-created).
 import t from 'tap';
 import { waitFor } from './helpers/nats-server.js';
-import { startProxy, type StartedProxy } from './helpers/proxy.js';
-import { parseConfigText } from '../src/config/load.js';
-import { buildOptions, formatIssue } from '../src/config/build.js';
-import type { Options } from '../src/config/options.js';
+import { reloadOptions, startProxy, type StartedProxy } from './helpers/proxy.js';
 
 function conf(name: string, o: { pool?: number; accounts?: string[]; routes?: string[] }): string {
   return `server_name: ${name}
@@ -20,12 +17,6 @@ cluster {
 `;
 }
 
-function next(proxy: StartedProxy, text: string): Options {
-  const b = buildOptions(parseConfigText(text, 'test.conf'));
-  if (!b.options) throw new Error(b.errors.map(formatIssue).join('\n'));
-  b.options.cluster.port = proxy.options.cluster.port;
-  return b.options;
-}
 
 t.test('pool_size and pinned accounts reload between two proxies', async (t) => {
   const pb = await startProxy(t, conf('PB', {}), { level: 'debug' });
@@ -38,11 +29,11 @@ t.test('pool_size and pinned accounts reload between two proxies', async (t) => 
   const rids0 = pooledRids();
 
   await t.test('pinning HEAVY at runtime: a request answered, then a dedicated connection; nothing else drops', async (t) => {
-    const r1 = await pb.daemon.reload(next(pb, conf('PB', { accounts: ['HEAVY'] })));
+    const r1 = await pb.daemon.reload(reloadOptions(pb, conf('PB', { accounts: ['HEAVY'] })));
     t.ok(r1.ok, `PB reloaded (${r1.errors.join('; ')})`);
     await pb.waitForLog(/Reloaded: cluster.accounts/);
     t.notOk(pb.logs().some((l) => /Timed out waiting for confirmation/.test(l)), 'PA answered PB\'s pinning request');
-    const r2 = await pa.daemon.reload(next(pa, conf('PA', { accounts: ['HEAVY'], routes: route })));
+    const r2 = await pa.daemon.reload(reloadOptions(pa, conf('PA', { accounts: ['HEAVY'], routes: route })));
     t.ok(r2.ok, `PA reloaded (${r2.errors.join('; ')})`);
     await waitFor(() => peerAt(pa, pb)?.pinned.has('HEAVY') && peerAt(pb, pa)?.pinned.has('HEAVY'), { what: 'HEAVY has its own connection on both sides' });
     t.notOk(pa.logs().some((l) => /Timed out waiting for confirmation/.test(l)), 'PB answered PA\'s pinning request');
@@ -52,8 +43,8 @@ t.test('pool_size and pinned accounts reload between two proxies', async (t) => 
 
   await t.test('unpinning HEAVY: its connection closes and is not redialed', async (t) => {
     const heavy = peerAt(pa, pb)!.pinned.get('HEAVY')!;
-    await pa.daemon.reload(next(pa, conf('PA', { routes: route })));
-    await pb.daemon.reload(next(pb, conf('PB', {})));
+    await pa.daemon.reload(reloadOptions(pa, conf('PA', { routes: route })));
+    await pb.daemon.reload(reloadOptions(pb, conf('PB', {})));
     await waitFor(() => heavy.state === 'closed' && !peerAt(pb, pa)?.pinned.has('HEAVY'), { what: 'HEAVY\'s connection closed' });
     await new Promise((r) => setTimeout(r, 1500));
     t.notOk(peerAt(pa, pb)!.pinned.has('HEAVY'), 'not redialed');
@@ -61,8 +52,8 @@ t.test('pool_size and pinned accounts reload between two proxies', async (t) => 
   });
 
   await t.test('a new pool size: the pooled connections are re-created with it, $SYS stays', async (t) => {
-    await pb.daemon.reload(next(pb, conf('PB', { pool: 5 })));
-    await pa.daemon.reload(next(pa, conf('PA', { pool: 5, routes: route })));
+    await pb.daemon.reload(reloadOptions(pb, conf('PB', { pool: 5 })));
+    await pa.daemon.reload(reloadOptions(pa, conf('PA', { pool: 5, routes: route })));
     await waitFor(() => peerAt(pa, pb)?.connectionCount === 6 && peerAt(pb, pa)?.connectionCount === 6 && !peerAt(pa, pb)!.poolShort,
       { what: '5 pooled + $SYS', timeoutMs: 15_000 });
     t.equal(peerAt(pa, pb)!.slots.length, 5);

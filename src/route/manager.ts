@@ -666,16 +666,7 @@ export class RouteManager implements ConnectionOwner {
   private gossipNewPeer(peer: RoutePeer, conn: RouteConnection): void {
     const others = [...this.peers.values()].filter((p) => p !== peer && p.kind === peer.kind);
     if (others.length === 0) return;
-    // This connection's INFO, not the peer's first one: that may be a pinned account's.
-    const info: RouteInfo = { ...(conn.remoteInfo ?? peer.info) };
-    delete info.nonce;
-    delete info.route_account;
-    delete info.route_pool_idx;
-    if (!info.ip) {
-      const addr = conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-      info.ip = `nats-route://${hostPort(addr, info.port ?? 0)}/`;
-    }
-    const buf = encodeGossipInfo(info);
+    const buf = gossipInfo(peer, conn, undefined);
     for (const other of others) other.main.sendControl(buf);
   }
 
@@ -687,14 +678,7 @@ export class RouteManager implements ConnectionOwner {
   private gossipPinned(peer: RoutePeer, conn: RouteConnection, account: string): void {
     const others = [...this.peers.values()].filter((p) => p !== peer && p.kind === peer.kind && !p.noPool);
     if (others.length === 0) return;
-    const info: RouteInfo = { ...(conn.remoteInfo ?? peer.info), route_account: account };
-    delete info.nonce;
-    delete info.route_pool_idx;
-    if (!info.ip) {
-      const addr = conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-      info.ip = `nats-route://${hostPort(addr, info.port ?? 0)}/`;
-    }
-    const buf = encodeGossipInfo(info);
+    const buf = gossipInfo(peer, conn, account);
     for (const other of others) (other.pinned.get(account) ?? other.main).sendControl(buf);
   }
 
@@ -1007,6 +991,24 @@ export class RouteManager implements ConnectionOwner {
     await this.listener.close();
     this.tls?.close();
   }
+}
+
+/**
+ * The gossip INFO about a peer, from the INFO of the connection that registered (the peer's first
+ * one may be a pinned account's): no nonce, no pool index, `route_account` only for a pinned
+ * connection's, and `ip` from the observed address when the peer did not advertise one.
+ */
+function gossipInfo(peer: RoutePeer, conn: RouteConnection, account: string | undefined): Buffer {
+  const info: RouteInfo = { ...(conn.remoteInfo ?? peer.info) };
+  delete info.nonce;
+  delete info.route_pool_idx;
+  delete info.route_account;
+  if (account !== undefined) info.route_account = account;
+  if (!info.ip) {
+    const addr = conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    info.ip = `nats-route://${hostPort(addr, info.port ?? 0)}/`;
+  }
+  return encodeGossipInfo(info);
 }
 
 /** At most this many further dialers per address (pooled and pinned), whatever peers advertise. */

@@ -85,3 +85,11 @@ export async function poolSettled(proxy: StartedProxy, id: string, timeoutMs = 1
     return p && !p.poolShort && (p.noPool || p.pinned.has('$SYS')) ? p : undefined;
   }, { what: `all connections to ${id}`, timeoutMs });
 }
+
+/** Options for a reload of a running proxy from config text: the same listen port as it runs on. */
+export function reloadOptions(proxy: StartedProxy, text: string): Options {
+  const b = buildOptions(parseConfigText(text, 'test.conf'));
+  if (!b.options) throw new Error(b.errors.map(formatIssue).join('\n'));
+  b.options.cluster.port = proxy.options.cluster.port;
+  return b.options;
+}

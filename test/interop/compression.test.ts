@@ -55,11 +55,17 @@ function proxyExpect(sm: Mode, pm: string): string | RegExp {
   return pm;
 }
 
-/** The server's route connection to `remoteId` that carries $G (pool index 2 of 3, or the only one without pooling). */
-async function routeTo(server: StartedServer, remoteId: string): Promise<any> {
+/**
+ * The server's route connection to `remoteId` that carries $G: the one on `localPort` (our end of
+ * it, when we dialed the server: the server's `port` is then ours), else the pooled one with
+ * subscriptions (its $SYS interest goes on the pinned connection), else any pooled one. With
+ * s2_auto each connection picks its level from its own RTT, so the right one matters.
+ */
+async function routeTo(server: StartedServer, remoteId: string, localPort?: number): Promise<any> {
   const rz = await server.routez('subs=1');
   const rs = (rz.routes ?? []).filter((r: any) => r.remote_id === remoteId && r.account === undefined);
-  return rs.find((r: any) => (r.subscriptions_list ?? []).length > 0) ?? rs[0];
+  return (localPort !== undefined ? rs.find((r: any) => r.port === localPort) : undefined)
+    ?? rs.find((r: any) => (r.subscriptions_list ?? []).length > 0) ?? rs[0];
 }
 
 /** Our connection to the server that carries $G's messages (the test's traffic). */
@@ -125,7 +131,8 @@ for (const version of VERSIONS) {
         }
         const sid = (await s.varz()).server_id as string;
         const conn = await waitFor(() => serverConn(proxy, sid), { what: 'proxy registers the server', timeoutMs: 15_000 });
-        const r = await waitFor(() => routeTo(s, proxy.serverId), { what: 'server /routez lists the proxy' });
+        const ours = role === 'dialer' ? (conn.socket as { localPort?: number }).localPort : undefined;
+        const r = await waitFor(() => routeTo(s, proxy.serverId, ours), { what: 'server /routez lists the proxy' });
         const se = serverExpect(sm, pm);
         if (se === undefined) t.equal(r.compression, undefined, 'no compression field in 2.9 /routez');
         else t.match(r.compression, se, `server /routez compression (${r.compression})`);

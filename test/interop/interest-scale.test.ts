@@ -77,13 +77,9 @@ async function proxyRoutes(p: Proxy): Promise<string[]> {
   return ((await p.get('routez')).routes ?? []).map((r: any) => `${r.rid}@${r.remote_id}`).sort();
 }
 
-/**
- * Closes of route connections, except a server's pinned-account connection refused at its
- * handshake (we do not pool yet: refused as a no-pool nats-server does, it never was a route).
- */
+/** Closes of route connections (any is a failure: a route flapped). */
 function closes(p: Proxy): string[] {
-  return p.d.lines().map((l) => l.msg ?? '')
-    .filter((m) => /Route connection closed/.test(m) && !/dedicated account route to a no-pool server/.test(m));
+  return p.d.lines().map((l) => l.msg ?? '').filter((m) => /Route connection closed/.test(m));
 }
 
 /** Samples both proxies' RSS (their /varz mem) until stopped; keeps the maxima. */
@@ -120,6 +116,10 @@ async function startWorld(t: Teardownable, writeDeadline = '10s'): Promise<World
   const a1Id = (await a1.varz()).server_id as string;
   await waitFor(async () => (await pa.get('varz')).proxy.proxy_peers === 1 && (await pb.get('varz')).proxy.server_peers === 2
     && (await pa.get('varz')).proxy.server_peers === 1, { what: 'proxies and servers connected', timeoutMs: 15_000 });
+  // Every pool complete (3 pooled + $SYS per peer), so that no connection appears during the run:
+  // proxy A has A1 and proxy B, proxy B has B1, B2 and proxy A.
+  await waitFor(async () => ((await pa.get('routez')).routes as any[]).length === 8 && ((await pb.get('routez')).routes as any[]).length === 12,
+    { what: 'every pool complete', timeoutMs: 15_000 });
   // What proxy A holds from A1 is what B's servers must see: settled once they agree.
   const a1Subs = async () => ((await pa.get('routez')).routes as any[]).filter((r) => r.remote_id === a1Id).reduce((n, r) => n + r.subscriptions, 0) as number;
   const baseline = await waitFor(async () => {

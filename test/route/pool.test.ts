@@ -4,7 +4,8 @@ import t from 'tap';
 import { fnv1a32, poolIndex, PoolLayout } from '../../src/route/pool.js';
 import { RoutePeer } from '../../src/route/peer.js';
 import type { RouteConnection } from '../../src/route/connection.js';
-import type { RouteInfo } from '../../src/protocol/types.js';
+import type { Interest, RouteInfo } from '../../src/protocol/types.js';
+import { encodeInterest } from '../../src/protocol/encode.js';
 import { recordsOf } from '../../bench/record.js';
 
 t.test('FNV-1a 32 and the pool index: the vectors of §3.5 (computed with Go hash/fnv)', async (t) => {
@@ -45,6 +46,8 @@ function fakeConn(name: string, sent: Sent[], pinnedAccount?: string): RouteConn
   return {
     pinnedAccount,
     sendControl: (b: Buffer) => sent.push({ conn: name, line: b.toString().trimEnd(), account: undefined }),
+    sendInterestOp: (op: Interest, _from: unknown, lnocu: boolean) =>
+      sent.push({ conn: name, line: encodeInterest(op, pinnedAccount !== undefined, lnocu).toString().trimEnd(), account: undefined }),
     sendMessage: (m: { line: Buffer; ls: number; le: number }, _from: unknown, _verb?: number, account?: Buffer | null) => {
       sent.push({ conn: name, line: m.line.toString('latin1', m.ls, m.le), account });
       return true;
