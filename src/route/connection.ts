@@ -180,7 +180,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       writeDeadline: (progress) => this.writeDeadlineExceeded(progress),
     });
     this.flow = new FlowControl(this, f.stallMs, () => this.log.warn(
-      `${this.label} - Slow Consumer Detected: ${this.out.pending} bytes pending after ${f.stallMs} ms of backpressure; `
+      `${this.label} - Slow Consumer Detected: ${this.out.pending} bytes pending after ${this.flow.stallMs} ms of backpressure; `
         + `messages beyond max_pending (${settings.maxPending}) are dropped until it drains`,
     ));
     this.keepalive = new Keepalive(settings.pingIntervalMs, settings.pingMax, {
@@ -340,7 +340,20 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.parser.maxPayload = maxPending;
     this.out.limits.highWater = flow.highWater;
     this.out.limits.lowWater = flow.lowWater;
-    this.flow.stallMs = flow.stallMs;
+    this.flow.stallMs = flow.stallMs * this.stallFactor;
+  }
+
+  /**
+   * Towards another proxy the stall budget is doubled: that proxy pauses us on purpose while one of
+   * its own targets uses up its budget, and it must release us (declaring that target slow) before
+   * we would declare the whole link slow and drop what every other server behind it should get.
+   */
+  private stallFactor = 1;
+
+  /** Called at registration when the peer is a proxy (see stallFactor). */
+  towardsProxy(): void {
+    this.stallFactor = 2;
+    this.flow.stallMs = this.settings.flow.stallMs * 2;
   }
 
   /** Memory this connection holds: outbound slabs and references, the parser's assembly buffers. */

@@ -472,6 +472,7 @@ export class RouteManager implements ConnectionOwner {
     }
     this.peers.set(id, peer);
     conn.peer = peer;
+    if (peer.kind === 'proxy') conn.towardsProxy();
     const dir = conn.solicited ? 'solicited' : 'accepted';
     const where = account !== undefined ? `, account "${account}"` : noPool ? ', no pool' : `, pool index ${conn.poolIdx} of ${effective}`;
     this.log.info(`${conn.label} - Route connection registered: ${dir} ${peer.kind} "${peer.name}" (${id}${where})`);
