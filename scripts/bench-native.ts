@@ -50,7 +50,7 @@ import {
 import { summarizeProfile } from './bench-native-profile.js';
 import { renderInterest, runInterestBench } from './bench-interest.js';
 import {
-  comparePools, holReport, holTopology, POOL_ACCOUNTS, poolTopology, probeIdle, runHol, runPoolScenario, setNativeBenchDir, type PooledTopology,
+  comparePools, holReport, holTopology, POOL_ACCOUNTS, poolTopology, probeIdle, quiesce, runHol, runPoolScenario, setNativeBenchDir, type PooledTopology,
 } from './bench-native-pool.js';
 import { compareCompression, compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
 import type { HolPath, NativeReport, PoolRun, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
@@ -130,18 +130,6 @@ class Progress {
 // One scenario
 
 let subjectSeq = 0;
-
-async function quiesce(topo: Topology): Promise<void> {
-  // A proxy may still be draining a backlog from the previous scenario: wait until every
-  // process of the topology is (nearly) idle, so its CPU is not charged to the next one.
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const before = topo.processes.map((p) => cpuMicros(p.pid));
-    await new Promise((r) => setTimeout(r, 250));
-    const busy = topo.processes.some((p, i) => cpuMicros(p.pid) - before[i]! > 25_000);
-    if (!busy || Date.now() > deadline) return;
-  }
-}
 
 // Unmeasured traffic through a path before its first scenario. A fresh proxy runs its first few
 // hundred thousand messages at up to twice its steady cost (JIT tiers, heap growth: ~9,000 page
