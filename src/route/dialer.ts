@@ -91,12 +91,13 @@ export class RouteDialer {
    * implicit one that never registered failed this attempt, and one that registered but did
    * not stay up for ROUTE_STABLE_MS reconnects with a doubling delay.
    */
-  connectionClosed(registered: boolean, livedMs: number): void {
+  connectionClosed(registered: boolean, livedMs: number, refused = false): void {
     if (this.settings.explicit) {
-      // A configured route that keeps registering and being refused (a pool size mismatch with
-      // nats-server 2.10.x, a pinned account the peer does not pin) backs off instead of redialing
-      // every second forever (nats-server issues #5483, #7194); a route that stayed up reconnects at once.
-      this.flaps = livedMs >= ROUTE_STABLE_MS ? 0 : this.flaps + 1;
+      // A configured route that keeps registering and being refused by the peer's -ERR (a pool size
+      // mismatch with nats-server 2.10.x, a pinned account the peer does not pin) backs off instead
+      // of redialing every second forever (nats-server issues #5483, #7194); any other close (ours on
+      // a reload, the peer restarting) reconnects at once.
+      this.flaps = !refused || livedMs >= ROUTE_STABLE_MS ? 0 : this.flaps + 1;
       if (this.flaps <= 1) return this.reconnect();
       this.busy = false;
       if (this.stopped) return;

@@ -631,7 +631,7 @@ export class RouteManager implements ConnectionOwner {
       dialer.notEstablished(new Error(late ?? conn.closeReason ?? 'route not established'));
       return;
     }
-    if (own) dialer.connectionClosed(true, Date.now() - conn.createdAt);
+    if (own) dialer.connectionClosed(true, Date.now() - conn.createdAt, conn.closeLabel === CloseReasons.RouteError.label);
     else dialer.reconnect();
   }
 
