@@ -157,8 +157,14 @@ for (const version of VERSIONS) {
         const inPlain = conn.bytesInPlain - inPlain0;
         const inWire = conn.bytesInWire - inWire0;
         t.ok(inPlain >= 2 * MiB, `plain bytes in counted (${inPlain})`);
-        const serverSquashes = typeof r.compression === 'string' && /^s2_(fast|better|best)$/.test(r.compression);
-        if (serverSquashes) t.ok(inWire < inPlain - MiB / 2, `server compresses: wire ${inWire} < plain ${inPlain}`);
+        // s2_auto's first level comes from the handshake's duration (route.go computeRTT(c.start)),
+        // which a loaded machine can push past 10 ms (s2_fast); the server's first PING (~1 s in)
+        // then measures loopback and drops to s2_uncompressed. So the level is read again after
+        // the traffic, and the byte ratio is judged only when it held throughout.
+        const squashes = (c: unknown): boolean => typeof c === 'string' && /^s2_(fast|better|best)$/.test(c);
+        const after = se === undefined ? r.compression : (await routeTo(s, proxy.serverId, ours))?.compression;
+        if (squashes(r.compression) !== squashes(after)) t.comment(`server level changed during the traffic: ${r.compression} → ${after}`);
+        else if (squashes(r.compression)) t.ok(inWire < inPlain - MiB / 2, `server compresses: wire ${inWire} < plain ${inPlain}`);
         else t.ok(inWire >= inPlain, `wire ${inWire} ≥ plain ${inPlain} (no compression or stored chunks)`);
 
         // hub → server

@@ -206,6 +206,10 @@ t.test(`${PLAIN} + ${WILD} subscriptions, half withdrawn, across two proxies`, a
   t.teardown(() => nc.close());
   const sampled = [plain(PLAIN - 223), `scale.w.${WILD - 1}.x`, plain(3)];
   for (const s of sampled) nc.subscribe(s, { callback: count(s) });
+  // The marker's subscription is in place (flushed) before anything is published: subscribed later, a
+  // marker that outran it through the proxies was never delivered and the test hung (a CI run).
+  let marked = false;
+  nc.subscribe(plain(5), { max: 1, callback: () => { marked = true; } });
   await nc.flush();
   const pub = await connect({ servers: b[1]!.clientUrl });
   t.teardown(() => pub.close());
@@ -216,9 +220,8 @@ t.test(`${PLAIN} + ${WILD} subscriptions, half withdrawn, across two proxies`, a
   await waitFor(() => sampled.every((s) => (got.get(s) ?? 0) >= 1), { what: 'sampled deliveries' });
   // A marker after them on the same path: had any been duplicated, the copy would be here by now.
   pub.publish(plain(5), 'marker');
-  const marker = new Promise<void>((r) => nc.subscribe(plain(5), { max: 1, callback: () => r() }));
   await pub.flush();
-  await marker;
+  await waitFor(() => marked, { what: 'the marker delivered' });
   await nc.flush();
   // The bulk client reads what it gets and counts nothing; the counting client is a subscriber of its own.
   for (const s of sampled) t.equal(got.get(s), 1, `${s}: delivered once`);
