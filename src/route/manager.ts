@@ -438,15 +438,7 @@ export class RouteManager implements ConnectionOwner {
       peer = new RoutePeer(id, kind, info, this.pool);
     } else if (account === undefined && noPool) {
       // One connection per no-pool peer: the first registered wins; a solicited loser hands its URL to the winner.
-      const dialer = this.dialerOf.get(conn);
-      if (dialer && !dialer.isStopped && !dialer.extra) {
-        this.dialerOf.delete(conn);
-        dialer.busy = true;
-        const waiting = this.attached.get(id) ?? [];
-        waiting.push(dialer);
-        this.attached.set(id, waiting);
-      }
-      return { ok: false, reason: CloseReasons.DuplicateRoute, noReconnect: this.dialerOf.get(conn)?.extra === true };
+      return { ok: false, reason: CloseReasons.DuplicateRoute, noReconnect: !this.park(conn, id) };
     }
     if (account !== undefined) {
       // A second dedicated connection for the same account and peer is closed for good (handleDuplicateRoute).
@@ -462,7 +454,10 @@ export class RouteManager implements ConnectionOwner {
         idx = peer.freeSlot();
         if (idx < 0) {
           this.log.debug(`${conn.label} - Route pool size reached, closing extra connection to "${id}"`);
-          return { ok: false, reason: CloseReasons.DuplicateRoute, noReconnect: true };
+          // The address's own dialer can lose the race for the last slot to its pooled extras (they
+          // all redial at once after a reload closed the pool): it waits for the peer instead of
+          // stopping, which would stop the extras too and leave nobody to redial.
+          return { ok: false, reason: CloseReasons.DuplicateRoute, noReconnect: !this.park(conn, id) };
         }
       } else if (peer.slots[idx] !== undefined) {
         return { ok: false, reason: CloseReasons.DuplicateRoute };
@@ -477,6 +472,22 @@ export class RouteManager implements ConnectionOwner {
     const where = account !== undefined ? `, account "${account}"` : noPool ? ', no pool' : `, pool index ${conn.poolIdx} of ${effective}`;
     this.log.info(`${conn.label} - Route connection registered: ${dir} ${peer.kind} "${peer.name}" (${id}${where})`);
     return { ok: true };
+  }
+
+  /**
+   * A solicited connection lost to one the peer already has: its dialer, if it is the address's
+   * own (not an extra), stays with the peer and redials when the peer's last connection closes.
+   * False when there is no such dialer (the connection's close then stops an extra's for good).
+   */
+  private park(conn: RouteConnection, peerId: string): boolean {
+    const dialer = this.dialerOf.get(conn);
+    if (!dialer || dialer.isStopped || dialer.extra) return false;
+    this.dialerOf.delete(conn);
+    dialer.busy = true;
+    const waiting = this.attached.get(peerId) ?? [];
+    waiting.push(dialer);
+    this.attached.set(peerId, waiting);
+    return true;
   }
 
   activated(conn: RouteConnection): void {

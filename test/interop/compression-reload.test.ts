@@ -150,7 +150,7 @@ t.test('cluster.compression reload on established routes (2.10.27 dialed by us, 
       const oldLink = link()!;
       await reload(mode);
       const l = await waitFor(() => { const x = link(); return x && x !== oldLink ? x : undefined; },
-        { what: `a new proxy link after the reload to ${mode}`, timeoutMs: 45_000 });
+        { what: `a new proxy link after the reload to ${mode}`, timeoutMs: 20_000 });
       t.equal(l.compressionMode, linkMode, `proxy link: ${linkMode}`);
       for (const s of [s1, s2]) {
         const c = await waitFor(() => { const x = conn(s); return x && x !== old.get(s) ? x : undefined; },
