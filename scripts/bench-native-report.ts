@@ -326,7 +326,7 @@ export function renderMarkdown(r: NativeReport): string {
   if (r.hol) md.push(...renderHol(r.hol));
   if (r.profile) {
     const p = r.profile;
-    md.push('## Where proxy A spends its CPU (node --cpu-prof, 128 B full speed)');
+    md.push(`## Where proxy A spends its CPU (node --cpu-prof, ${sizeLabel(p.scenario.size)} full speed)`);
     md.push('');
     md.push(`Profiled run: ${int(p.scenario.msgsPerSec)} msg/s, ${int(p.scenario.lost)} lost (profiling slows the proxy; not part of the figures above). Busy ${f1(p.busyMs)} ms of ${f1(p.totalMs)} ms sampled${p.windowed ? ' from first publish to last receive (start-up and shutdown left out)' : ' (whole process lifetime)'}. Profile: \`${p.file}\`.`);
     md.push('');

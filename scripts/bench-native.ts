@@ -30,6 +30,7 @@
 //   --no-warmup             measure from a cold start (by default every path first carries an unmeasured
 //                           warm-up: V8's JIT, the heaps and TCP buffers reach their steady state)
 //   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
+//   --cpu-prof-size N       payload size of that profiled run (default 128)
 //   --proxy-cli <path>      run the proxies from another build's dist/src/cli.js (the same harness
 //                           for a before/after comparison of two commits)
 //   --out <dir>
@@ -286,14 +287,14 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
-      'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'proxy-cli': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'cpu-prof-size': { type: 'string' }, 'proxy-cli': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       payload: { type: 'string' }, 'compression-sizes': { type: 'string' }, 'compression-rounds': { type: 'string' }, 'interest-count': { type: 'string' },
       'pool-sizes': { type: 'string' },
     },
   });
   if (values.help) {
     process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4,pool1,pool3,hol,interest] '
-      + '[--pool-sizes 128,1024] [--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--interest-count N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--proxy-cli path] [--out dir]\n');
+      + '[--pool-sizes 128,1024] [--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--interest-count N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--cpu-prof-size N] [--proxy-cli path] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
@@ -515,6 +516,8 @@ async function main(): Promise<number> {
   }
 
   if (values['cpu-prof']) {
+    const profSize = Number(values['cpu-prof-size'] ?? 128);
+    if (!Number.isInteger(profSize) || profSize < 16 || profSize > 2_000_000) throw new Error('--cpu-prof-size: an integer from 16 to 2000000');
     const dir = join(out, 'cpu-prof');
     mkdirSync(dir, { recursive: true });
     progress.phase('starting proxies with proxy A under node --cpu-prof');
@@ -522,7 +525,7 @@ async function main(): Promise<number> {
     let scenario: ScenarioResult | undefined;
     try {
       if (values['no-warmup'] !== true) await warmUp(t, quick, progress);
-      scenario = await runScenario(t, 128, countFor(128), 0, quick, progress);
+      scenario = await runScenario(t, profSize, countFor(profSize), 0, quick, progress);
     } catch (err) {
       errors.push(`--cpu-prof: ${(err as Error).message.split('\n')[0]}`);
     } finally {
