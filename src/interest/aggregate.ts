@@ -3,9 +3,10 @@
 // owners' weights. Deltas are exactly what must be sent (RS+/RS- or LS+/LS-) to keep a peer in sync.
 
 import type { Interest, InterestKeyFields } from '../protocol/types.js';
-import { interestKey } from './key.js';
+import { keyInAccount } from './key.js';
 
 interface Advertised<Owner> {
+  /** Its key among its account's entries (keyInAccount). */
   readonly key: string;
   readonly account: string;
   readonly subject: string;
@@ -54,12 +55,14 @@ function delta<Owner>(add: boolean, rec: Advertised<Owner>): Interest {
 }
 
 export class InterestAggregate<Owner> {
-  private readonly recs = new Map<string, Advertised<Owner>>();
+  /** account → keyInAccount → entry (per account, so a plain entry's key is its subject string). */
+  private readonly recs = new Map<string, Map<string, Advertised<Owner>>>();
   private readonly byOwner = new Map<Owner, Set<Advertised<Owner>>>();
+  private count = 0;
 
   /** Number of entries currently advertised. */
   get size(): number {
-    return this.recs.size;
+    return this.count;
   }
 
   /**
@@ -69,8 +72,9 @@ export class InterestAggregate<Owner> {
   set(owner: Owner, entry: InterestKeyFields, weight: number): Interest | undefined {
     const leaf = entry.leaf === true;
     const origin = leaf ? entry.origin : undefined;
-    const key = interestKey({ account: entry.account, subject: entry.subject, queue: entry.queue, leaf, origin });
-    let rec = this.recs.get(key);
+    const key = keyInAccount({ account: entry.account, subject: entry.subject, queue: entry.queue, leaf, origin });
+    let inAccount = this.recs.get(entry.account);
+    let rec = inAccount?.get(key);
     const w = entry.queue === undefined ? (weight > 0 ? 1 : 0) : weight > 0 ? weight : 0;
     const prev = rec === undefined ? 0 : weightOf(rec, owner);
     if (w === prev) return undefined;
@@ -87,7 +91,9 @@ export class InterestAggregate<Owner> {
         others: undefined,
         total: 0,
       };
-      this.recs.set(key, rec);
+      if (inAccount === undefined) this.recs.set(entry.account, (inAccount = new Map()));
+      inAccount.set(key, rec);
+      this.count++;
     }
     let mine = this.byOwner.get(owner);
     if (w > 0) {
@@ -101,7 +107,7 @@ export class InterestAggregate<Owner> {
         if (mine.size === 0) this.byOwner.delete(owner);
       }
     }
-    return this.retotal(key, rec, w - prev);
+    return this.retotal(rec, w - prev);
   }
 
   /** Applies what one owner's interest table changed (an add with its weight, or a removal). */
@@ -119,7 +125,7 @@ export class InterestAggregate<Owner> {
     for (const rec of mine) {
       const prev = weightOf(rec, owner);
       dropOwner(rec, owner);
-      const d = this.retotal(rec.key, rec, -prev);
+      const d = this.retotal(rec, -prev);
       if (d !== undefined) out.push(d);
     }
     return out;
@@ -128,16 +134,18 @@ export class InterestAggregate<Owner> {
   /**
    * Everything currently advertised, as adds, made one by one as the caller pulls (a streamed
    * registration snapshot: no array of a million entries). Live: an entry removed before it is
-   * reached is skipped, one added meanwhile is reached; each reflects its state when reached.
+   * reached is skipped, each reflects its state when reached; one added meanwhile may or may not be
+   * reached (an account whose entries were already walked is not walked again), so a caller learns
+   * of changes made meanwhile by the deltas, as the snapshot stream does.
    */
   *entries(): Generator<Interest, void, undefined> {
-    for (const rec of this.recs.values()) yield delta(true, rec);
+    for (const inAccount of this.recs.values()) for (const rec of inAccount.values()) yield delta(true, rec);
   }
 
   /** Everything currently advertised, as adds (for a newly connected peer). */
   snapshot(): Interest[] {
     const out: Interest[] = [];
-    for (const rec of this.recs.values()) out.push(delta(true, rec));
+    for (const inAccount of this.recs.values()) for (const rec of inAccount.values()) out.push(delta(true, rec));
     return out;
   }
 
@@ -146,12 +154,17 @@ export class InterestAggregate<Owner> {
     return this.byOwner.keys();
   }
 
-  private retotal(key: string, rec: Advertised<Owner>, diff: number): Interest | undefined {
+  private retotal(rec: Advertised<Owner>, diff: number): Interest | undefined {
     const before = rec.total;
     // Plain entries count owners, so present ⇔ total > 0 for both kinds.
     rec.total = before + diff;
     if (rec.total <= 0) {
-      this.recs.delete(key);
+      const inAccount = this.recs.get(rec.account);
+      if (inAccount?.delete(rec.key) === true) {
+        this.count--;
+        // An iterator walking this map sees it end; later adds of the account start a new one it reaches.
+        if (inAccount.size === 0) this.recs.delete(rec.account);
+      }
       return before > 0 ? delta(false, rec) : undefined;
     }
     if (rec.queue === undefined) return before > 0 ? undefined : delta(true, rec);

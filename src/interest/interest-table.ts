@@ -2,7 +2,7 @@
 // Semantics follow route.go processRemoteSub/processRemoteUnsub (route-protocol.md §2.4): keys exclude the
 // weight, a repeated queue RS+ replaces the weight, RS-/LS- remove the entry whatever its weight.
 import type { Interest } from '../protocol/types.js';
-import { interestKey } from './key.js';
+import { keyInAccount } from './key.js';
 import { Sublist } from './sublist.js';
 import { isValidQueueName, isValidSubject } from './subject.js';
 
@@ -32,7 +32,7 @@ function toMatchResult(items: readonly Interest[]): MatchResult {
 
 class AccountInterest {
   readonly sublist: Sublist<Interest, MatchResult>;
-  /** interestKey → entry. */
+  /** keyInAccount → entry. */
   readonly entries = new Map<string, Interest>();
   /** The RS key of (subject, queue) → its leaf entries, for an LS- without origin (sender lacks lnocu). */
   readonly leafByTarget = new Map<string, Set<Interest>>();
@@ -44,7 +44,7 @@ class AccountInterest {
 
 /** The (subject, queue) of a leaf entry, whatever its origin. */
 function targetKey(e: Interest): string {
-  return interestKey({ account: e.account, subject: e.subject, queue: e.queue, leaf: false });
+  return keyInAccount({ account: e.account, subject: e.subject, queue: e.queue, leaf: false });
 }
 
 /** The entry as stored: an add, with a weight only for queues, an origin only for leaf entries. */
@@ -112,7 +112,7 @@ export class InterestTable {
 
   /** Looks up one entry by its key fields. */
   get(account: string, subject: string, queue?: string, leaf = false, origin?: string): Interest | undefined {
-    return this.byAccount.get(account)?.entries.get(interestKey({ account, subject, queue, leaf, origin: leaf ? origin : undefined }));
+    return this.byAccount.get(account)?.entries.get(keyInAccount({ account, subject, queue, leaf, origin: leaf ? origin : undefined }));
   }
 
   *entries(): IterableIterator<Interest> {
@@ -156,7 +156,7 @@ export class InterestTable {
     if (op.queue !== undefined && !isValidQueueName(op.queue)) return this.refuse(op, 'invalid queue name');
     // Go never sends a non-positive weight; treat one as a single member rather than "present but unusable".
     const weight = op.queue === undefined ? undefined : op.weight !== undefined && op.weight >= 1 ? Math.floor(op.weight) : 1;
-    const key = interestKey(op); // the origin counts only for leaf entries (key.ts)
+    const key = keyInAccount(op); // the origin counts only for leaf entries (key.ts)
     let acc = this.byAccount.get(op.account);
     const old = acc?.entries.get(key);
     if (old !== undefined && (op.queue === undefined || old.weight === weight)) return undefined;
@@ -182,14 +182,14 @@ export class InterestTable {
   private remove(op: Interest): Interest | undefined {
     const acc = this.byAccount.get(op.account);
     if (acc === undefined) return undefined;
-    let key = interestKey(op);
+    let key = keyInAccount(op);
     let old = acc.entries.get(key);
     if (old === undefined && op.leaf && op.origin === undefined) {
       const set = acc.leafByTarget.get(targetKey(op));
       if (set !== undefined) {
         for (const e of set) {
           old = e;
-          key = interestKey(e);
+          key = keyInAccount(e);
           break;
         }
       }

@@ -5,42 +5,65 @@ import { isLiteralSubject, isValidSubject, subjectMatchesFast } from './subject.
 interface Node<T> {
   next: Level<T> | null;
   /**
-   * The items: a small array (most nodes hold one or two: a Set each would cost more than the
-   * rest of the node), a Set past SMALL_MAX.
+   * The items. Most nodes of a large interest set hold one item for good: it is kept inline in
+   * `one` (an array of one costs ~56 B more per node, a Set several times that). Two or more live
+   * in `more`, a small array, a Set past SMALL_MAX; `one` is then unused.
    */
-  items: T[] | Set<T>;
-  /** `items` as an array, rebuilt lazily after a change; never mutated, so results may share it. */
+  one: T | undefined;
+  more: T[] | Set<T> | null;
+  /** The items as an array, rebuilt lazily after a change; never mutated, so results may share it. */
   list: readonly T[] | null;
 }
 
 const SMALL_MAX = 16;
 
 function itemCount<T>(n: Node<T>): number {
-  return Array.isArray(n.items) ? n.items.length : n.items.size;
+  const more = n.more;
+  if (more === null) return n.one === undefined ? 0 : 1;
+  return Array.isArray(more) ? more.length : more.size;
 }
 
 /** Adds `item`; false when it was there. */
 function addItem<T>(n: Node<T>, item: T): boolean {
-  const items = n.items;
-  if (!Array.isArray(items)) {
-    if (items.has(item)) return false;
-    items.add(item);
+  const more = n.more;
+  if (more === null) {
+    if (n.one === undefined) {
+      n.one = item;
+      return true;
+    }
+    if (n.one === item) return false;
+    n.more = [n.one, item];
+    n.one = undefined;
     return true;
   }
-  if (items.includes(item)) return false;
-  if (items.length < SMALL_MAX) items.push(item);
-  else n.items = new Set([...items, item]);
+  if (!Array.isArray(more)) {
+    if (more.has(item)) return false;
+    more.add(item);
+    return true;
+  }
+  if (more.includes(item)) return false;
+  if (more.length < SMALL_MAX) more.push(item);
+  else n.more = new Set([...more, item]);
   return true;
 }
 
 /** Removes `item`; false when it was not there. */
 function deleteItem<T>(n: Node<T>, item: T): boolean {
-  const items = n.items;
-  if (!Array.isArray(items)) return items.delete(item);
-  const i = items.indexOf(item);
+  const more = n.more;
+  if (more === null) {
+    if (n.one !== item || item === undefined) return false;
+    n.one = undefined;
+    return true;
+  }
+  if (!Array.isArray(more)) return more.delete(item);
+  const i = more.indexOf(item);
   if (i < 0) return false;
-  items[i] = items[items.length - 1]!;
-  items.pop();
+  more[i] = more[more.length - 1]!;
+  more.pop();
+  if (more.length === 1) {
+    n.one = more[0];
+    n.more = null;
+  }
   return true;
 }
 
@@ -73,7 +96,7 @@ const EMPTY: readonly never[] = Object.freeze([]);
 export const DEFAULT_CACHE_SIZE = 1024;
 
 function newNode<T>(): Node<T> {
-  return { next: null, items: [], list: null };
+  return { next: null, one: undefined, more: null, list: null };
 }
 
 export class Sublist<T, R = readonly T[]> {
@@ -270,5 +293,7 @@ function collect<T>(level: Level<T>, tokens: readonly string[], i: number, out: 
 }
 
 function listOf<T>(n: Node<T>): readonly T[] {
-  return (n.list ??= Array.from(n.items));
+  if (n.list !== null) return n.list;
+  const more = n.more;
+  return (n.list = more === null ? (n.one === undefined ? EMPTY : [n.one]) : Array.from(more));
 }

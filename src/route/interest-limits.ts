@@ -1,4 +1,4 @@
-// Per-peer interest limits (issue 13): each interest entry costs ~1.5 KB, and nats-server sets no
+// Per-peer interest limits (issue 13): each interest entry costs up to ~1 KB, and nats-server sets no
 // subscription limit on routes, so one peer could otherwise grow us without bound. Over a limit we
 // react as nats-server does for a client over max_subs (client.go maxSubsExceeded): the entry is not
 // added, the peer gets -ERR 'maximum subscriptions exceeded', and the connection stays open (a Go

@@ -198,6 +198,25 @@ t.test('random: distinct items keep pattern identity (no duplicate (pattern,item
   t.equal(mismatches, 0);
 });
 
+t.test('one item inline, a second, back to one: results handed out earlier never change', async (t) => {
+  const sl = new Sublist<number>();
+  t.equal(sl.insert('one.x', 0), true, 'item 0 is an item like any other');
+  t.equal(sl.insert('one.x', 0), false);
+  const first = sl.match('one.x');
+  t.same(first, [0]);
+  t.equal(sl.insert('one.x', 1), true);
+  t.same(first, [0], 'the earlier result is unchanged');
+  t.same([...sl.match('one.x')].sort(), [0, 1]);
+  t.equal(sl.remove('one.x', 0), true);
+  t.same(sl.match('one.x'), [1]);
+  t.equal(sl.remove('one.x', 0), false);
+  t.equal(sl.remove('one.x', 1), true);
+  t.same(sl.match('one.x'), []);
+  t.equal(sl.count, 0);
+  t.equal(sl.insert('one.x', 2), true, 'the pruned node comes back');
+  t.same(sl.match('one.x'), [2]);
+});
+
 t.test('many items on one subject: past the small array into a set and back out', async (t) => {
   const sl = new Sublist<number>();
   for (let i = 0; i < 40; i++) t.equal(sl.insert('many.x', i), true, `insert ${i}`, { diagnostic: false });
