@@ -1,5 +1,5 @@
 // The route layer's owner: listener, dialers, registered peers, duplicate and self-route
-// detection, cluster-name rules and gossip (route-protocol.md §1.6, §1.7, §6).
+// detection and cluster-name rules (route-protocol.md §1.6, §1.7); gossip (§6) is gossip.ts.
 // Relay policy is not decided here: an observer (the relay) is told about peers,
 // interest and messages, and decides what goes where.
 import type net from 'node:net';
@@ -23,6 +23,7 @@ import { connectionCap, readFdLimit } from './fd-limit.js';
 import { routeClosed, routeRegistered } from './events.js';
 import { CloseReasons } from './close-reason.js';
 import { PoolErrors, PoolLayout } from './pool.js';
+import { dialerKey, Gossip, hostPort } from './gossip.js';
 
 // A TLS handshake fails before there is a route connection to close: its log line carries the code.
 const TLS_FAILURE = { code: CloseReasons.TLSHandshakeError.code, reason: CloseReasons.TLSHandshakeError.label };
@@ -87,8 +88,6 @@ export interface ConnectionSnapshot {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-/** How long a gossiped address that was given up on stays refused (the longest retry delay). */
-export const GOSSIP_HOLD_MS = 30_000;
 /** A CONNECT refused because too many password checks are in flight is closed after this delay. */
 const AUTH_BUSY_CLOSE_MS = 1_000;
 
@@ -109,14 +108,7 @@ export class RouteManager implements ConnectionOwner {
   /** Dialer whose connection was closed as a duplicate, waiting for that peer to go. */
   private readonly attached = new Map<string, RouteDialer[]>(); // key: server_id
   private readonly dialerOf = new WeakMap<RouteConnection, RouteDialer>();
-  /** Gossiped dialers (key: host:port) → the registered peers that named them; none left = expired. */
-  private readonly namedBy = new Map<string, Set<string>>();
-  /**
-   * Gossiped addresses given up on (never registered) → until when they stay refused. They keep
-   * their slot under max_gossiped_routes meanwhile, so a flood of INFOs naming fresh addresses,
-   * or one trap address under fresh server_ids, costs at most the cap in dials per hold time.
-   */
-  private readonly heldGossip = new Map<string, number>();
+  private readonly gossip: Gossip;
   /** What was refused to protect the daemon (counts for monitoring; logs throttled). */
   readonly refusals: Refusals;
   private readonly interestLimits: InterestLimits;
@@ -145,6 +137,19 @@ export class RouteManager implements ConnectionOwner {
     this.pool = new PoolLayout(c.poolSize, c.accounts);
     this.refusals = new Refusals(log);
     this.interestLimits = new InterestLimits(options.proxy.maxInterestPerConnection, options.proxy.maxInterestPerAccount, this.refusals);
+    this.gossip = new Gossip({
+      closing: () => this.closing,
+      serverId,
+      peers: () => this.peers.values(),
+      hasPeer: (id) => this.peers.has(id),
+      dialer: (key) => this.dialers.get(key),
+      solicit: (url, sendClusterAuth) => this.solicit(url, false, sendClusterAuth) !== undefined,
+      dropDialer: (key) => {
+        this.dialers.get(key)?.stop();
+        this.dialers.delete(key);
+        this.stopExtras(key);
+      },
+    }, options, this.refusals, log);
     this.listener = new RouteListener((socket) => this.accept(socket), {
       refused: (socket) => this.refusals.record('connection_cap',
         `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} - Route connection refused: max_connections (${this.listener.maxConnections}) reached`),
@@ -276,9 +281,7 @@ export class RouteManager implements ConnectionOwner {
   private gaveUp(d: RouteDialer): void {
     const key = dialerKey(d.url);
     if (this.dialers.get(key) === d) this.dialers.delete(key);
-    this.namedBy.delete(key);
-    this.heldGossip.set(key, Date.now() + GOSSIP_HOLD_MS);
-    this.refusals.record('gossip_gave_up', `Gossiped route to ${d.url.display} given up after ${d.attempt} attempt(s)`, 'info');
+    this.gossip.gaveUp(d);
   }
 
   private dialed(socket: net.Socket, dialer: RouteDialer): void {
@@ -494,8 +497,8 @@ export class RouteManager implements ConnectionOwner {
     const peer = conn.peer;
     if (!peer) return;
     const first = peer.connectionCount === 1;
-    if (conn.pinnedAccount !== undefined) this.gossipPinned(peer, conn, conn.pinnedAccount);
-    else if (peer.slots.filter((c) => c !== undefined).length === 1) this.gossipNewPeer(peer, conn);
+    if (conn.pinnedAccount !== undefined) this.gossip.announcePinned(peer, conn, conn.pinnedAccount);
+    else if (peer.slots.filter((c) => c !== undefined).length === 1) this.gossip.announcePeer(peer, conn);
     if (first) this.observer?.peerRegistered(peer);
     else this.observer?.connectionAdded?.(peer, conn);
     if (routeRegistered.hasSubscribers) routeRegistered.publish({ peer, conn });
@@ -565,7 +568,7 @@ export class RouteManager implements ConnectionOwner {
     }
     if (info.gateway) return; // gateway gossip: we run no gateways
     if (info.server_id !== peer.id) {
-      this.implicitRoute(peer, info);
+      this.gossip.received(peer, info);
       return;
     }
     if (info.ldm) this.log.info(`${conn.label} - Peer "${peer.name}" entered lame duck mode`);
@@ -598,7 +601,7 @@ export class RouteManager implements ConnectionOwner {
         this.observer?.peerRemoved(peer);
         for (const d of this.attached.get(peer.id) ?? []) this.redial(d, conn, false);
         this.attached.delete(peer.id);
-        this.forgetNamesBy(peer.id);
+        this.gossip.forgetNamesBy(peer.id);
       } else {
         // One connection of several: only its accounts see a gap (their interest goes until it is back).
         for (const acc of conn.interestAccounts) {
@@ -622,14 +625,14 @@ export class RouteManager implements ConnectionOwner {
   private redial(dialer: RouteDialer, conn: RouteConnection, own: boolean): void {
     if (this.closing) return;
     const key = dialerKey(dialer.url);
-    if (conn.noReconnect || dialer.isStopped || this.expired(dialer)) {
+    if (conn.noReconnect || dialer.isStopped || this.gossip.expired(dialer)) {
       dialer.stop();
       if (dialer.extra) {
         this.extraDialers.get(key)?.delete(dialer);
         return;
       }
       if (this.dialers.get(key) === dialer) this.dialers.delete(key);
-      this.namedBy.delete(key);
+      this.gossip.forget(key);
       this.stopExtras(key);
       return;
     }
@@ -644,85 +647,6 @@ export class RouteManager implements ConnectionOwner {
     }
     if (own) dialer.connectionClosed(true, Date.now() - conn.createdAt, conn.closeLabel === CloseReasons.RouteError.label);
     else dialer.reconnect();
-  }
-
-  /** A gossiped route nobody registered names any more (the naming peers left). */
-  private expired(dialer: RouteDialer): boolean {
-    if (dialer.explicit) return false;
-    const names = this.namedBy.get(dialerKey(dialer.url));
-    if (names === undefined || names.size > 0) return false;
-    this.refusals.record('gossip_expired', `Gossiped route to ${dialer.url.display} expired: no connected peer names it any more`, 'info');
-    return true;
-  }
-
-  /** A peer left: gossiped routes only it named stop now, or when their connection closes. */
-  private forgetNamesBy(peerId: string): void {
-    for (const [key, names] of this.namedBy) {
-      if (!names.delete(peerId) || names.size > 0) continue;
-      const d = this.dialers.get(key);
-      if (!d || d.busy) continue; // connected: it expires when that connection closes
-      this.expired(d);
-      d.stop();
-      this.dialers.delete(key);
-      this.namedBy.delete(key);
-      this.stopExtras(key);
-    }
-  }
-
-  // ── gossip (§6.1) ──────────────────────────────────────────────────
-
-  /**
-   * Tells every other peer of the same kind about a new peer, so servers mesh with servers
-   * (and proxies with proxies). Servers never learn of proxies, nor proxies of servers.
-   */
-  private gossipNewPeer(peer: RoutePeer, conn: RouteConnection): void {
-    const others = [...this.peers.values()].filter((p) => p !== peer && p.kind === peer.kind);
-    if (others.length === 0) return;
-    const buf = gossipInfo(peer, conn, undefined);
-    for (const other of others) other.main.sendControl(buf);
-  }
-
-  /**
-   * A peer's pinned-account connection registered: the others of its kind that pool learn it with
-   * `route_account`, so they dial their own dedicated connection to it (route.go:forwardNewRouteInfoToKnownServers).
-   * Without this, servers meshed through us would never pin `$SYS` between each other.
-   */
-  private gossipPinned(peer: RoutePeer, conn: RouteConnection, account: string): void {
-    const others = [...this.peers.values()].filter((p) => p !== peer && p.kind === peer.kind && !p.noPool);
-    if (others.length === 0) return;
-    const buf = gossipInfo(peer, conn, account);
-    for (const other of others) (other.pinned.get(account) ?? other.main).sendControl(buf);
-  }
-
-  /** A gossip INFO about another server: dial it unless we know it already (§6.1 receiver). */
-  private implicitRoute(via: RoutePeer, info: RouteInfo): void {
-    if (this.closing || info.server_id === this.identity.serverId) return;
-    if (info.route_account) return; // pinned gossip while we do not pool
-    const url = gossipUrl(info);
-    if (!url) return;
-    for (const r of this.options.cluster.routes) {
-      if (r.host === url.host && r.port === url.port) return; // configured: its own dialer handles it
-    }
-    const key = dialerKey(url);
-    const names = this.namedBy.get(key);
-    if (names) {
-      names.add(via.id); // one more peer names a route we already solicit: it lives while any does
-      return;
-    }
-    if (this.peers.has(info.server_id) || this.dialers.has(key)) return;
-    const now = Date.now();
-    for (const [k, until] of this.heldGossip) if (until <= now) this.heldGossip.delete(k);
-    if (this.heldGossip.has(key)) {
-      this.refusals.record('gossip_held', `Gossiped route to ${url.display} (${info.server_id}) via "${via.name}" ignored: given up less than ${GOSSIP_HOLD_MS / 1000} s ago`);
-      return;
-    }
-    const cap = this.options.proxy.maxGossipedRoutes;
-    if (cap > 0 && this.namedBy.size + this.heldGossip.size >= cap) {
-      this.refusals.record('gossip_cap', `Gossiped route to ${url.display} (${info.server_id}) via "${via.name}" ignored: max_gossiped_routes (${cap}) reached`);
-      return;
-    }
-    this.log.debug(`Gossiped route to ${url.display} (${info.server_id}) via "${via.name}"`);
-    if (this.solicit(url, false, info.auth_required === true)) this.namedBy.set(key, new Set([via.id]));
   }
 
   // ── inspection and shutdown ────────────────────────────────────────
@@ -985,7 +909,7 @@ export class RouteManager implements ConnectionOwner {
     for (const list of this.attached.values()) for (const d of list) d.stop();
     this.dialers.clear();
     this.attached.clear();
-    this.namedBy.clear();
+    this.gossip.clear();
     const conns = [...this.connections];
     const closedAll = conns.map(
       (c) => new Promise<void>((resolve) => {
@@ -1003,24 +927,6 @@ export class RouteManager implements ConnectionOwner {
     await this.listener.close();
     this.tls?.close();
   }
-}
-
-/**
- * The gossip INFO about a peer, from the INFO of the connection that registered (the peer's first
- * one may be a pinned account's): no nonce, no pool index, `route_account` only for a pinned
- * connection's, and `ip` from the observed address when the peer did not advertise one.
- */
-function gossipInfo(peer: RoutePeer, conn: RouteConnection, account: string | undefined): Buffer {
-  const info: RouteInfo = { ...(conn.remoteInfo ?? peer.info) };
-  delete info.nonce;
-  delete info.route_pool_idx;
-  delete info.route_account;
-  if (account !== undefined) info.route_account = account;
-  if (!info.ip) {
-    const addr = conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-    info.ip = `nats-route://${hostPort(addr, info.port ?? 0)}/`;
-  }
-  return encodeGossipInfo(info);
 }
 
 /** At most this many further dialers per address (pooled and pinned), whatever peers advertise. */
@@ -1046,31 +952,4 @@ function connectionSnapshot(p: RoutePeer, c: RouteConnection): ConnectionSnapsho
 
 function sameCredentials(a: RouteUrl, b: RouteUrl): boolean {
   return a.user === b.user && a.password === b.password;
-}
-
-/** One dialer per address, configured or gossiped. */
-function dialerKey(url: RouteUrl): string {
-  return hostPort(url.host, url.port);
-}
-
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** The URL to dial for a gossiped server: its `ip` if given, else host:port. */
-function gossipUrl(info: RouteInfo): RouteUrl | undefined {
-  let host = info.host ?? '';
-  let port = info.port ?? 0;
-  if (info.ip) {
-    try {
-      const u = new URL(info.ip);
-      host = u.hostname.replace(/^\[|\]$/g, '');
-      port = Number(u.port) || port;
-    } catch {
-      return undefined;
-    }
-  }
-  // A gossiped address is peer input: anything that is not a real port is ignored.
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  return { display: `nats-route://${hostPort(host, port)}`, protocol: 'nats-route:', host, port };
 }
