@@ -258,6 +258,7 @@ export function renderMarkdown(r: NativeReport): string {
       }),
     ])));
     md.push('');
+    md.push(...renderBudget(r, fulls, labels));
   }
   if (r.tls?.length) {
     md.push('## Route TLS on the proxy link (issue 10), as ratios to plaintext in this run');
@@ -396,4 +397,48 @@ export async function renderCharts(r: NativeReport, dir: string): Promise<string
     })),
   });
   return files;
+}
+
+/** Throughput targets of issue 7 by payload size (ratio of the two-proxy path to the direct route). */
+const RATIO_TARGETS: Record<number, number> = { 128: 0.7, 16384: 0.9 };
+
+/**
+ * Every process of a scenario runs on the same few cores and each is CPU-bound at full speed, so
+ * the throughput of a path is about cores / (CPU per message summed over its processes). This
+ * table sets that prediction beside the measured ratio, and says how much CPU the two proxies
+ * together may cost per message for a throughput target to be reachable at all on this machine.
+ */
+function renderBudget(r: NativeReport, fulls: ScenarioResult[], labels: string[]): string[] {
+  const rows: string[][] = [];
+  const cores = r.machine.cores;
+  for (const p of fulls) {
+    if (p.topology !== 'proxies') continue;
+    const d = find(r, 'direct', p.size, 'full', p.payload ?? 'fill');
+    if (!d || d.msgsPerSec <= 0 || p.msgsPerSec <= 0) continue;
+    const sum = (s: ScenarioResult) => labels.reduce((n, l) => n + (cpuOf(s, l) ?? 0), 0);
+    const td = sum(d);
+    const tp = sum(p);
+    const proxies = (cpuOf(p, 'proxy A') ?? 0) + (cpuOf(p, 'proxy B') ?? 0);
+    const target = RATIO_TARGETS[p.size];
+    // Proxies' allowance: the path's total may be at most td / target; the other processes keep their cost.
+    const allowed = target === undefined ? undefined : td / target - (tp - proxies);
+    rows.push([
+      `${sizeLabel(p.size)}${p.payload === 'json' ? ' JSON' : ''}`, f2(td), f2(tp),
+      pct((d.msgsPerSec * td) / 1e6 / cores), pct((p.msgsPerSec * tp) / 1e6 / cores),
+      pct(td / tp), pct(p.msgsPerSec / d.msgsPerSec),
+      target === undefined ? '' : pct(target), allowed === undefined ? '' : allowed > 0 ? f2(allowed) : 'none', f2(proxies),
+    ]);
+  }
+  if (rows.length === 0) return [];
+  return [
+    `## CPU budget (${cores} cores shared by every process)`,
+    '',
+    'Each process is CPU-bound at full speed, so a path carries about cores ÷ (CPU per message summed over its processes). '
+      + '"busy" is the share of the cores that sum accounts for at the measured rate; "predicted" is the direct sum over the proxies\' sum. '
+      + '"proxies may cost" is the CPU per message both proxies together may use for the target ratio to be reachable on this machine, the other processes costing what they did.',
+    '',
+    table(['payload', 'direct µs/msg (sum)', 'proxies path µs/msg (sum)', 'direct busy', 'proxies busy', 'predicted', 'measured', 'target', 'proxies may cost µs', 'proxies cost µs'],
+      rows, 1),
+    '',
+  ];
 }
