@@ -8,6 +8,18 @@ export const VERB_LMSG = 2;
 export type MsgVerb = typeof VERB_RMSG | typeof VERB_HMSG | typeof VERB_LMSG;
 export const VERB_NAMES = ['RMSG', 'HMSG', 'LMSG'] as const;
 
+/**
+ * How long a message's bytes stay as they are, which decides how an outbound queue may keep them:
+ * FRAME until the next frame (the parser's reused line/payload buffers): copied at once;
+ * READ until the read callback returns (the socket's reused read buffer): a writer may join it
+ * with the next adjacent frame but copies it before the callback ends (`settleReads`);
+ * STABLE never (a chunk of its own, an owned payload): a writer may keep a reference.
+ */
+export const LIFE_FRAME = 0;
+export const LIFE_READ = 1;
+export const LIFE_STABLE = 2;
+export type Life = typeof LIFE_FRAME | typeof LIFE_READ | typeof LIFE_STABLE;
+
 /** Offsets are into `line` (control line fields) or `data` (payload); -1 means "absent". */
 export class RoutedMsg {
   verb: MsgVerb = VERB_RMSG;
@@ -17,8 +29,8 @@ export class RoutedMsg {
   le = 0; // control line end, before CR/LF
   /** Whether the line ended with CRLF (so line + CRLF + payload + CRLF can be one span). */
   crlf = true;
-  /** `line` never changes (a socket chunk), so a writer may defer or skip its copy. */
-  lineStable = true;
+  /** How long `line` stays as it is (see Life). */
+  lineLife: Life = LIFE_STABLE;
   os = -1; // LMSG origin
   oe = -1;
   as = -1; // account token; -1 on a pinned-account connection (the account is the connection's)
@@ -37,8 +49,8 @@ export class RoutedMsg {
   data: Buffer = EMPTY;
   ds = 0;
   dataCrlf = true;
-  /** `data` never changes (a socket chunk or an owned buffer). */
-  dataStable = true;
+  /** How long `data` stays as it is (see Life). */
+  dataLife: Life = LIFE_STABLE;
   /**
    * The payload buffer belongs to this message alone (a large payload assembled across chunks):
    * an outbound queue may keep a reference instead of copying it.

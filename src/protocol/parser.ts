@@ -9,7 +9,7 @@
 // Contract with the caller: a chunk passed to parse() must not be modified afterwards, because
 // pieces of frames that straddle chunks keep views into it until the frame is complete.
 
-import { RoutedMsg, VERB_HMSG, VERB_LMSG, VERB_NAMES, VERB_RMSG, type MsgVerb } from './msg.js';
+import { LIFE_FRAME, LIFE_STABLE, RoutedMsg, VERB_HMSG, VERB_LMSG, VERB_NAMES, VERB_RMSG, type Life, type MsgVerb } from './msg.js';
 import type { Interest, RouteParserHandler } from './types.js';
 
 export interface RouteParserOptions {
@@ -163,6 +163,8 @@ export class RouteParser {
   private lineBuf: Buffer = Buffer.alloc(256);
   /** The line being processed was assembled in lineBuf (which the next straddling line reuses). */
   private lineAssembled = false;
+  /** The Life of the chunk being parsed (see msg.ts). */
+  private chunkLife: Life = LIFE_STABLE;
 
   /** The record handed to onMessage (reused for every message). */
   private readonly msg = new RoutedMsg();
@@ -205,6 +207,11 @@ export class RouteParser {
     this.remainder = undefined;
   }
 
+  /** chunk[pos..] to be kept past this call: a view of a chunk of its own, a copy of a reused one. */
+  private keep(chunk: Buffer, pos: number): Buffer {
+    return this.chunkLife === LIFE_STABLE ? chunk.subarray(pos) : Buffer.from(chunk.subarray(pos));
+  }
+
   /** Copies the pieces of a straddling line into the reused line buffer; returns a view of it. */
   private assembleLine(total: number): Buffer {
     if (this.lineBuf.length < total) this.lineBuf = Buffer.allocUnsafe(Math.max(total, this.lineBuf.length * 2));
@@ -223,8 +230,13 @@ export class RouteParser {
     return this.dead;
   }
 
-  parse(chunk: Buffer): void {
+  /**
+   * Parses one chunk. `life`: how long its bytes stay as they are (LIFE_READ for the socket's
+   * reused read buffer); what must outlive the call is copied.
+   */
+  parse(chunk: Buffer, life: Life = LIFE_STABLE): void {
     if (this.dead) return;
+    this.chunkLife = life;
     const len = chunk.length;
     let pos = 0;
     while (pos < len) {
@@ -233,7 +245,7 @@ export class RouteParser {
       } else if (this.linePieces !== undefined) {
         const nl = chunk.indexOf(LF, pos);
         if (nl < 0) {
-          this.addLinePiece(chunk.subarray(pos));
+          this.addLinePiece(this.keep(chunk, pos));
           return;
         }
         this.linePieces.push(chunk.subarray(pos, nl + 1));
@@ -259,7 +271,7 @@ export class RouteParser {
           this.lineArgsSeen = false;
           this.lineScanIdx = 0;
           this.lineScanOff = 0;
-          this.addLinePiece(chunk.subarray(pos));
+          this.addLinePiece(this.keep(chunk, pos));
           return;
         }
         // The hot frame (upper-case RMSG, with or without the account token) takes a short path.
@@ -278,6 +290,27 @@ export class RouteParser {
     }
     // A stop request on the chunk's last frame leaves nothing behind.
     this.stopRequested = false;
+    // A payload still to come needs its control line later, when a reused chunk holds other bytes.
+    if (this.need > 0 && this.chunkLife !== LIFE_STABLE && this.msg.line === chunk) this.keepLine(chunk);
+  }
+
+  /** Moves the pending message's control line out of `chunk` into the line buffer (offsets rebased). */
+  private keepLine(chunk: Buffer): void {
+    const m = this.msg;
+    const d = m.ls;
+    const end = Math.min(m.le + 2, chunk.length);
+    if (this.lineBuf.length < end - d) this.lineBuf = Buffer.allocUnsafe(Math.max(end - d, this.lineBuf.length * 2));
+    chunk.copy(this.lineBuf, 0, d, end);
+    m.line = this.lineBuf;
+    m.lineLife = LIFE_FRAME;
+    m.ls = 0;
+    m.le -= d;
+    if (m.os >= 0) { m.os -= d; m.oe -= d; }
+    if (m.as >= 0) { m.as -= d; m.ae -= d; }
+    m.ss -= d;
+    m.se -= d;
+    if (m.rs >= 0) { m.rs -= d; m.re -= d; }
+    if (m.qs >= 0) { m.qs -= d; m.qe -= d; }
   }
 
   // ---- payloads ----
@@ -294,7 +327,7 @@ export class RouteParser {
       }
       this.need = 0;
       if (this.skipPayload) this.skipPayload = false;
-      else this.finishPayload(chunk, pos, false);
+      else this.finishPayload(chunk, pos, false, this.chunkLife);
       return end;
     }
     const take = Math.min(avail, this.need - this.have);
@@ -332,7 +365,7 @@ export class RouteParser {
         const buf = this.payloadBuf ?? this.payloadTarget(this.size);
         this.payloadBuf = undefined;
         try {
-          this.finishPayload(buf, 0, buf !== this.reusedPayload);
+          this.finishPayload(buf, 0, buf !== this.reusedPayload, LIFE_STABLE);
         } finally {
           this.giveBack();
         }
@@ -356,12 +389,12 @@ export class RouteParser {
     return this.reusedPayload;
   }
 
-  private finishPayload(data: Buffer, ds: number, owned: boolean): void {
+  private finishPayload(data: Buffer, ds: number, owned: boolean, life: Life): void {
     const m = this.msg;
     m.data = data;
     m.ds = ds;
     m.dataCrlf = data !== this.reusedPayload && !owned;
-    m.dataStable = data !== this.reusedPayload;
+    m.dataLife = data === this.reusedPayload ? LIFE_FRAME : life;
     m.owned = owned;
     this.handler.onMessage(m);
   }
@@ -826,7 +859,7 @@ export class RouteParser {
     m.ls = s;
     m.le = end;
     m.crlf = end !== nl;
-    m.lineStable = true;
+    m.lineLife = this.chunkLife;
     m.os = m.oe = -1;
     m.as = ts[0]!;
     m.ae = te[0]!;
@@ -955,7 +988,7 @@ export class RouteParser {
     m.ls = s;
     m.le = end;
     m.crlf = b[end] === CR && end + 1 < b.length && b[end + 1] === LF;
-    m.lineStable = !this.lineAssembled;
+    m.lineLife = this.lineAssembled ? LIFE_FRAME : this.chunkLife;
     if (origin >= 0) {
       const p = this.phys(origin, ins);
       m.os = ts[p]!;

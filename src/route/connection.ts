@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { RouteParser } from '../protocol/parser.js';
 import { encodeConnect, encodeErr, encodeInfo, encodeInterest, PING, PONG } from '../protocol/encode.js';
 import { parseConnect, parseInfo } from '../protocol/json.js';
-import { describeMsg, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
+import { describeMsg, LIFE_READ, LIFE_STABLE, type Life, type MsgVerb, type RoutedMsg } from '../protocol/msg.js';
 import type {
   Interest, ProtocolViolation, RouteConnect, RouteInfo, RouteParserHandler,
 } from '../protocol/types.js';
@@ -14,7 +14,8 @@ import { FlowControl, type Pausable } from './flow.js';
 import { Keepalive } from './keepalive.js';
 import { writeChanged, writeUnchanged } from './msg-writer.js';
 import type { MemoryBudget } from './memory-budget.js';
-import { Outbound } from './outbound.js';
+import { Outbound, settleReads } from './outbound.js';
+import { socketReads, type SocketReads } from './socket-reads.js';
 import { CloseReasons, closeText, type CloseReason } from './close-reason.js';
 import type { RoutePeer } from './peer.js';
 import { RouteCompression, type RouteCompressionConfig } from './compression.js';
@@ -149,6 +150,8 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private yielded = false;
   /** Bytes that arrived while CONNECT was being checked (bcrypt is asynchronous). */
   private held: Buffer[] | undefined;
+  /** The socket's reused read buffer, when it has one (plain TCP). */
+  private reads: SocketReads | undefined;
   /** Interest updates held (coalesced) while the outbound is congested; written as it drains. */
   readonly interestQueue = new InterestQueue((op) => this.sendControl(encodeInterest(op, this.pinnedAccount !== undefined, this.interestLnocu)));
   private interestLnocu = false;
@@ -192,7 +195,14 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       this.close(CloseReasons.ReadError, undefined, `decompression ${err.reason}: ${err.message}`);
     });
     if (settings.pinnedAccount !== undefined) this.setPinned(settings.pinnedAccount);
-    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
+    const reads = socketReads(socket);
+    if (reads) {
+      this.reads = reads;
+      reads.take((chunk) => this.onBytes(chunk, LIFE_READ));
+      socket.resume();
+    } else {
+      socket.on('data', (chunk: Buffer) => this.onBytes(chunk, LIFE_STABLE));
+    }
     socket.on('error', (err: Error) => this.close(CloseReasons.ReadError, undefined, err.message));
     socket.on('close', () => this.close(CloseReasons.ClientClosed, undefined));
   }
@@ -361,10 +371,18 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     return this.out.held + this.parser.heldBytes;
   }
 
-  private onBytes(chunk: Buffer): void {
+  /** `life`: LIFE_READ for the socket's reused read buffer (socket-reads.ts), else LIFE_STABLE. */
+  private onBytes(chunk: Buffer, life: Life): void {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
-    this.guarded(() => this.feed(chunk));
+    try {
+      this.feed(chunk, life);
+    } catch (err) {
+      this.internalError(err as Error);
+    } finally {
+      // Whatever the relay deferred from the read buffer is copied before the next read reuses it.
+      if (life === LIFE_READ) settleReads();
+    }
     this.sliceBytes += chunk.length;
     if (this.sliceBytes >= READ_SLICE) this.yieldInput();
   }
@@ -388,48 +406,46 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     if (this.pausedBy === 0 && this.state !== 'closed') this.socket.resume();
   };
 
-  private feed(chunk: Buffer): void {
-    if (!this.inbound) return this.parseChunk(chunk);
-    for (const c of this.inbound.decode(chunk)) this.parseChunk(c);
+  private feed(chunk: Buffer, life: Life): void {
+    if (!this.inbound) return this.parseChunk(chunk, life);
+    // Decoded blocks are buffers of their own, except uncompressed chunks (views of the input).
+    const reads = this.reads;
+    for (const c of this.inbound.decode(chunk)) this.parseChunk(c, reads !== undefined && reads.holds(c) ? LIFE_READ : LIFE_STABLE);
   }
 
   /** Whatever one peer sent must never take the daemon (and every other peer) down. */
-  private guarded(work: () => void): void {
-    try {
-      work();
-    } catch (err) {
-      this.log.error({ err }, `${this.label} - Internal error processing route input: ${(err as Error).message}`);
-      this.close(CloseReasons.InternalError, undefined, (err as Error).message);
-    }
+  private internalError(err: Error): void {
+    this.log.error({ err }, `${this.label} - Internal error processing route input: ${err.message}`);
+    this.close(CloseReasons.InternalError, undefined, err.message);
   }
 
-  private parseChunk(chunk: Buffer): void {
+  private parseChunk(chunk: Buffer, life: Life): void {
     if (this.held) {
-      this.held.push(chunk);
+      this.held.push(life === LIFE_STABLE ? chunk : Buffer.from(chunk));
       return;
     }
-    this.parser.parse(chunk);
-    this.takeHeldRemainder();
+    this.parser.parse(chunk, life);
+    this.takeHeldRemainder(life);
     if (this.switchReader) {
       // §5.4: every byte after the switching INFO is S2, including the rest of this chunk.
       this.switchReader = false;
       const rest = this.parser.takeRemainder();
-      if (rest && rest.length > 0 && this.state !== 'closed') this.feed(rest);
+      if (rest && rest.length > 0 && this.state !== 'closed') this.feed(rest, life);
     }
   }
 
   /** After an asynchronous CONNECT check started, the rest of the chunk waits for the verdict. */
-  private takeHeldRemainder(): void {
+  private takeHeldRemainder(life: Life): void {
     if (!this.held) return;
     const rest = this.parser.takeRemainder();
-    if (rest && rest.length > 0) this.held.unshift(rest);
+    if (rest && rest.length > 0) this.held.unshift(life === LIFE_STABLE ? rest : Buffer.from(rest));
   }
 
   /** Parses the input held during the CONNECT check (only one CONNECT is ever checked). */
   private replay(chunks: Buffer[]): void {
     for (const chunk of chunks) {
       if (this.parser.failed) return; // closed meanwhile: close() halts the parser
-      this.feed(chunk); // raw socket bytes: the reader may switch to S2 within them
+      this.feed(chunk, LIFE_STABLE); // raw socket bytes (copies): the reader may switch to S2 within them
     }
   }
 
@@ -465,7 +481,11 @@ export class RouteConnection implements RouteParserHandler, Pausable {
         if (this.authTimer) clearTimeout(this.authTimer);
         const held = this.held ?? [];
         this.held = undefined;
-        this.guarded(() => this.replay(held));
+        try {
+          this.replay(held);
+        } catch (err) {
+          this.internalError(err as Error);
+        }
         if (!this.parser.failed) this.resumeInput();
       },
       (err: unknown) => this.close(CloseReasons.AuthenticationViolation, 'Authorization Violation', `check failed: ${(err as Error).message}`),

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import type { Logger } from '../log.js';
 import type { RouteUrl } from '../config/options.js';
+import { connectWithReusedReads } from './socket-reads.js';
 
 export const ROUTE_CONNECT_DELAY_MS = 1_000;
 export const ROUTE_CONNECT_MAX_MS = 30_000;
@@ -31,6 +32,8 @@ export interface DialerSettings {
   account?: string;
   /** Not the address's first connection: another pooled one or a pinned account's (§3.4). */
   extra?: boolean;
+  /** Plain TCP: read into a reused buffer (socket-reads.ts); not for a socket TLS will wrap. */
+  reuseReads?: boolean;
 }
 
 export class RouteDialer {
@@ -135,7 +138,7 @@ export class RouteDialer {
     }
     let socket: net.Socket;
     try {
-      socket = net.connect({ host, port, noDelay: true });
+      socket = this.settings.reuseReads ? connectWithReusedReads({ host, port, noDelay: true }) : net.connect({ host, port, noDelay: true });
     } catch (err) {
       // e.g. ERR_SOCKET_BAD_PORT: net.connect throws synchronously for some bad addresses.
       this.failed(err as Error);

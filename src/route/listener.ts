@@ -5,6 +5,7 @@
 // reaching the fd limit (src/route/fd-limit.ts); accept errors that do reach Node are reported.
 import net from 'node:net';
 import { ProxyError } from '../errors.js';
+import { adoptWithReusedReads } from './socket-reads.js';
 
 export const MAX_CONNECTIONS_ERR = 'maximum connections exceeded';
 
@@ -22,17 +23,27 @@ export class RouteListener {
   /** Accepted connections open at once; 0 = no limit. */
   maxConnections = 0;
 
-  constructor(private readonly onSocket: (socket: net.Socket) => void, private readonly hooks: ListenerHooks = {}) {}
+  /**
+   * `reuseReads`: accepted sockets read into a reused buffer (socket-reads.ts); for plain TCP only,
+   * a TLS socket reads through Node's TLS layer.
+   */
+  constructor(
+    private readonly onSocket: (socket: net.Socket) => void,
+    private readonly hooks: ListenerHooks = {},
+    private readonly reuseReads = false,
+  ) {}
 
   private accept(socket: net.Socket): void {
     const max = this.maxConnections;
     if (max > 0 && this.open >= max) {
       socket.on('error', () => {});
+      socket.resume(); // paused on accept: read (and drop) so the peer's FIN is seen
       socket.end(`-ERR '${MAX_CONNECTIONS_ERR}'\r\n`);
       setTimeout(() => socket.destroy(), 1000).unref(); // a peer that never reads must not hold the fd
       this.hooks.refused?.(socket, this.open);
       return;
     }
+    if (this.reuseReads) socket = adoptWithReusedReads(socket);
     this.open++;
     socket.once('close', () => this.open--);
     this.onSocket(socket);
@@ -40,7 +51,8 @@ export class RouteListener {
 
   /** Binds and resolves with the bound address; a bind failure is an ERR_LISTEN error. */
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Paused on accept so that nothing is read before a socket gets its reused read buffer.
+    const server = net.createServer({ noDelay: true, pauseOnConnect: this.reuseReads }, (socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       const bindError = (err: NodeJS.ErrnoException) => {

@@ -154,7 +154,7 @@ export class RouteManager implements ConnectionOwner {
       refused: (socket) => this.refusals.record('connection_cap',
         `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} - Route connection refused: max_connections (${this.listener.maxConnections}) reached`),
       acceptError: (err) => this.refusals.record('accept_error', `Temporary Route Accept Error (${err.code ?? err.message}): ${err.message}`, 'error'),
-    });
+    }, !c.tls);
     if (c.tls) {
       this.tls = new RouteTls(c.tls, () => this.options.cluster.routes.map((r) => r.host), {
         secure: (socket) => this.startAccepted(socket),
@@ -268,7 +268,7 @@ export class RouteManager implements ConnectionOwner {
     const c = this.options.cluster;
     const dialer = new RouteDialer(
       url,
-      { explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth },
+      { explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth, reuseReads: !this.tls },
       this.log,
       (socket, d) => this.dialed(socket, d),
       (d) => this.gaveUp(d),
@@ -533,7 +533,7 @@ export class RouteManager implements ConnectionOwner {
     const c = this.options.cluster;
     const d = new RouteDialer(
       base.url,
-      { explicit: base.explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth: base.sendClusterAuth, account, extra: true },
+      { explicit: base.explicit, connectRetries: c.connectRetries, connectBackoff: c.connectBackoff, sendClusterAuth: base.sendClusterAuth, account, extra: true, reuseReads: !this.tls },
       this.log,
       (socket, x) => this.dialed(socket, x),
       (x) => this.extraDialers.get(key)?.delete(x),

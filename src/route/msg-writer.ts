@@ -13,12 +13,12 @@ const LINE_SLACK = 32;
 /** The frame exactly as it came in. */
 export function writeUnchanged(out: Outbound, m: RoutedMsg): void {
   if (m.contiguous) {
-    out.span(m.line, m.ls, m.ds + m.size + 2, m.lineStable);
+    out.span(m.line, m.ls, m.ds + m.size + 2, m.lineLife);
     return;
   }
-  out.span(m.line, m.ls, m.le, m.lineStable);
+  out.span(m.line, m.ls, m.le, m.lineLife);
   out.crlf();
-  out.span(m.data, m.ds, m.ds + m.size, m.dataStable);
+  out.span(m.data, m.ds, m.ds + m.size, m.dataLife);
   out.crlf();
 }
 
@@ -94,7 +94,7 @@ export function writeChanged(
   b[p++] = 0x0a;
   out.pos = p;
   const ds = strip ? m.ds + m.hdr : m.ds;
-  out.span(m.data, ds, ds + size, m.dataStable);
+  out.span(m.data, ds, ds + size, m.dataLife);
   out.crlf();
 }
 

@@ -1,13 +1,14 @@
 // The outbound side of one connection (design.md §3): frames are copied into large reused
 // slabs and the socket gets one corked write per event-loop turn, so one writev moves
 // megabytes instead of a few hundred small buffers. Runs of unchanged frames that lie next to
-// each other in an (immutable) input chunk are copied as one span, and a long run or a large
-// payload that owns its buffer is queued by reference instead of being copied at all.
+// each other in an input chunk are copied as one span; a long run in an immutable chunk or a
+// large payload that owns its buffer is queued by reference instead of being copied at all.
 //
 // It also measures what it holds and reports the marks the flow control acts on: above the
 // high-water mark the connection is congested (its producers get paused), below the low-water
 // mark it has drained; no write progress within the write deadline means a stuck peer.
 import type { Writable } from 'node:stream';
+import { LIFE_FRAME, LIFE_READ, type Life } from '../protocol/msg.js';
 import type { MemoryBudget } from './memory-budget.js';
 
 /** A stage that transforms a whole flushed batch (compression slots in here). */
@@ -45,6 +46,18 @@ export interface OutboundStats {
   flushes: number;
 }
 
+/** Outbounds holding a deferred span of a reused read buffer (see settleReads). */
+const unsettled: Outbound[] = [];
+
+/**
+ * Called when a read callback is done with the socket's reused read buffer: every deferred span
+ * still pointing into it is copied into its slab now, before the next read overwrites it.
+ */
+export function settleReads(): void {
+  for (let i = 0; i < unsettled.length; i++) unsettled[i]!.settleRead();
+  unsettled.length = 0;
+}
+
 /** Spans at least this long are queued by reference (their chunk is immutable) instead of copied. */
 const REF_MIN = 16 * 1024;
 /** Free slabs a quiet connection keeps for reuse. */
@@ -79,10 +92,12 @@ export class Outbound {
   private parts: Buffer[] = [];
   private partSlabs: (Slab | undefined)[] = [];
   private partsBytes = 0;
-  /** A deferred span of a stable buffer, extended while frames follow each other in it. */
+  /** A deferred span of a stable or read buffer, extended while frames follow each other in it. */
   private spanSrc: Buffer | undefined = undefined;
   private spanS = 0;
   private spanE = 0;
+  /** The deferred span is in a reused read buffer: copied (never referenced) by settleReads() at the latest. */
+  private spanRead = false;
   private scheduled = false;
   private closed = false;
   /** Memory held for this connection: slabs allocated plus referenced buffers not yet written. */
@@ -125,12 +140,12 @@ export class Outbound {
   }
 
   /**
-   * Appends src[s, e). `stable`: the bytes never change (a socket chunk, an owned payload), so
-   * the copy may be deferred to join a following adjacent span, or skipped for a long span.
+   * Appends src[s, e). `life` (msg.ts): FRAME bytes are copied now; READ and STABLE ones may be
+   * deferred to join a following adjacent span; a long STABLE span is referenced, not copied.
    */
-  span(src: Buffer, s: number, e: number, stable: boolean): void {
+  span(src: Buffer, s: number, e: number, life: Life): void {
     if (e <= s) return;
-    if (stable) {
+    if (life !== LIFE_FRAME) {
       if (this.spanSrc === src && this.spanE === s) {
         this.spanE = e;
         return;
@@ -139,6 +154,10 @@ export class Outbound {
       this.spanSrc = src;
       this.spanS = s;
       this.spanE = e;
+      if (life === LIFE_READ && !this.spanRead) {
+        this.spanRead = true;
+        unsettled.push(this);
+      }
       this.touch();
       return;
     }
@@ -156,17 +175,25 @@ export class Outbound {
 
   /** Appends a whole buffer (control lines: INFO, PING, RS+ …). */
   bytes(buf: Buffer): void {
-    this.span(buf, 0, buf.length, false);
+    this.span(buf, 0, buf.length, LIFE_FRAME);
   }
 
   private materialize(): void {
     const src = this.spanSrc!;
     const s = this.spanS;
     const e = this.spanE;
+    const read = this.spanRead;
     this.spanSrc = undefined;
     this.spanS = this.spanE = 0;
-    if (e - s >= REF_MIN) this.ref(src.subarray(s, e));
+    this.spanRead = false;
+    if (!read && e - s >= REF_MIN) this.ref(src.subarray(s, e));
     else this.copyIn(src, s, e);
+  }
+
+  /** Copies a deferred span of the read buffer before that buffer is reused (see settleReads). */
+  settleRead(): void {
+    if (this.spanRead && this.spanSrc !== undefined) this.materialize();
+    this.spanRead = false;
   }
 
   /** Queues a buffer by reference (it must not change until written). */

@@ -1,6 +1,6 @@
 // Test helper: a RouteParser whose handler records every event as plain data.
 import { RouteParser, type RouteParserOptions } from '../../src/protocol/parser.js';
-import { describeMsg, type RoutedMsg } from '../../src/protocol/msg.js';
+import { describeMsg, LIFE_READ, type RoutedMsg } from '../../src/protocol/msg.js';
 import type { Interest, ProtocolViolation, RouteParserHandler } from '../../src/protocol/types.js';
 
 /** A routed message as plain values (the parser's record is reused, so it is copied at once). */
@@ -83,13 +83,31 @@ export function parseAll(input: string | Buffer, setup?: (p: RouteParser) => voi
   return r.events;
 }
 
-/** Parses `input` split into chunks at the given offsets. */
-export function parseSplit(input: Buffer, cuts: number[], setup?: (p: RouteParser) => void, opts?: RouteParserOptions): Event[] {
+/**
+ * Parses `input` split into chunks at the given offsets. Each piece is its own Buffer, like
+ * Node's socket chunks; with `reused`, every piece is read into one shared buffer as LIFE_READ
+ * and that buffer is scribbled over after each parse (the socket's reused read buffer).
+ */
+export function parseSplit(
+  input: Buffer,
+  cuts: number[],
+  setup?: (p: RouteParser) => void,
+  opts?: RouteParserOptions,
+  reused = false,
+): Event[] {
   const r = record(opts, setup);
+  const shared = reused ? Buffer.alloc(input.length) : undefined;
   let prev = 0;
   for (const c of [...cuts, input.length]) {
-    // Each piece is its own Buffer, like socket chunks.
-    if (c > prev) r.parser.parse(Buffer.from(input.subarray(prev, c)));
+    if (c > prev) {
+      if (shared) {
+        input.copy(shared, 0, prev, c);
+        r.parser.parse(shared.subarray(0, c - prev), LIFE_READ);
+        shared.fill(0x58);
+      } else {
+        r.parser.parse(Buffer.from(input.subarray(prev, c)));
+      }
+    }
     prev = c;
   }
   return r.events;

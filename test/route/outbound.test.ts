@@ -2,6 +2,8 @@
 // one write per turn, spans and references, high/low marks, the stall budget, the write deadline.
 import t from 'tap';
 import { FlowControl, type Pausable } from '../../src/route/flow.js';
+import { settleReads } from '../../src/route/outbound.js';
+import { LIFE_FRAME, LIFE_READ, LIFE_STABLE } from '../../src/protocol/msg.js';
 import { outbound, sink } from '../helpers/outbound-sink.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
@@ -17,7 +19,7 @@ t.test('everything queued in one event-loop turn goes out in one write, however 
   const input = frames(2000, 16); // ~44 KB of small frames, as one chunk
   const one = input.length / 2000;
   // Not adjacent (every other frame): each is copied into the slab.
-  for (let i = 0; i < 2000; i += 2) out.span(input, i * one, (i + 1) * one, true);
+  for (let i = 0; i < 2000; i += 2) out.span(input, i * one, (i + 1) * one, LIFE_STABLE);
   out.bytes(Buffer.from('PING\r\n'));
   t.same(s.calls, [], 'nothing written synchronously');
   await turn();
@@ -31,7 +33,7 @@ t.test('adjacent spans of a stable chunk are joined; a long run is referenced, n
   const out = outbound(s);
   const input = frames(2000, 16);
   const one = input.length / 2000;
-  for (let i = 0; i < 2000; i++) out.span(input, i * one, (i + 1) * one, true);
+  for (let i = 0; i < 2000; i++) out.span(input, i * one, (i + 1) * one, LIFE_STABLE);
   const heldBefore = out.held;
   out.flush();
   t.same(s.calls, [1]);
@@ -45,10 +47,38 @@ t.test('unstable spans are copied at once (the source buffer is reused)', async 
   const s = sink();
   const out = outbound(s);
   const scratch = Buffer.from('RMSG $G a 1\r\nx\r\n');
-  out.span(scratch, 0, scratch.length, false);
+  out.span(scratch, 0, scratch.length, LIFE_FRAME);
   scratch.fill(0x7a);
   out.flush();
   t.equal(s.bytes().toString(), 'RMSG $G a 1\r\nx\r\n');
+});
+
+t.test('spans of a reused read buffer are joined, copied when the read is settled, never referenced', async (t) => {
+  const s = sink();
+  const out = outbound(s, { slabSize: 4096 });
+  const other = outbound(sink());
+  const read = frames(2000, 16); // one read: ~44 KB, longer than a slab and than the reference threshold
+  const want = Buffer.from(read);
+  const one = read.length / 2000;
+  for (let i = 0; i < 2000; i++) out.span(read, i * one, (i + 1) * one, LIFE_READ);
+  other.span(read, 0, one, LIFE_READ);
+  t.equal(out.held, 4096, 'nothing held but the slab: the run is deferred, not referenced');
+  settleReads();
+  read.fill(0x7a); // the next read overwrites the buffer
+  out.flush();
+  other.flush();
+  t.ok(s.bytes().equals(want), 'byte-exact after the buffer was reused: copied, not referenced');
+  // A read span after a settle never joins the one before, even at the same offset of the same buffer.
+  const s2 = sink();
+  const out2 = outbound(s2);
+  out2.span(read, 0, one, LIFE_READ);
+  settleReads();
+  read.fill(0x61);
+  out2.span(read, one, 2 * one, LIFE_READ);
+  settleReads();
+  out2.flush();
+  t.equal(s2.bytes().toString('latin1', 0, one), 'z'.repeat(one));
+  t.equal(s2.bytes().toString('latin1', one, 2 * one), 'a'.repeat(one));
 });
 
 t.test('frames larger than a slab span several slabs or go by reference, byte-exact', async (t) => {
@@ -56,8 +86,8 @@ t.test('frames larger than a slab span several slabs or go by reference, byte-ex
   const out = outbound(s, { slabSize: 4096 });
   const big = Buffer.alloc(100_000);
   for (let i = 0; i < big.length; i++) big[i] = i & 0xff;
-  out.span(big, 0, 10_000, false); // copied across 3 slabs
-  out.span(big, 10_000, 100_000, true); // referenced
+  out.span(big, 0, 10_000, LIFE_FRAME); // copied across 3 slabs
+  out.span(big, 10_000, 100_000, LIFE_STABLE); // referenced
   out.flush();
   t.ok(s.bytes().equals(big));
 });
@@ -158,7 +188,7 @@ t.test('free slabs: a burst keeps up to the high-water mark of them for the next
   const burst = () => {
     // 12 slabs, each cut into its own write while the sink holds every write.
     for (let i = 0; i < 12; i++) {
-      out.span(scratch, 0, slabSize, false);
+      out.span(scratch, 0, slabSize, LIFE_FRAME);
       out.flush();
     }
   };
