@@ -29,7 +29,7 @@
 //                           takes a core from the processes it measures; see native-bench/README.md)
 //   --no-warmup             measure from a cold start (by default every path first carries an unmeasured
 //                           warm-up: V8's JIT, the heaps and TCP buffers reach their steady state)
-//   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run
+//   --cpu-prof              also profile proxy A (node --cpu-prof) on a 128 B full-speed run (at least 16 MiB of payload)
 //   --cpu-prof-size N       payload size of that profiled run (default 128)
 //   --proxy-cli <path>      run the proxies from another build's dist/src/cli.js (the same harness
 //                           for a before/after comparison of two commits)
@@ -55,6 +55,9 @@ import {
 } from './bench-native-pool.js';
 import { compareCompression, compareTls, evaluateTargets, renderCharts, renderMarkdown } from './bench-native-report.js';
 import type { HolPath, NativeReport, PoolRun, ProcessCost, PubResult, ScenarioResult, SubResult } from './bench-native-types.js';
+
+/** The profiled run carries at least this many payload bytes (16 MiB: 131,072 × 128 B). */
+const PROFILE_MIN_BYTES = 16 * 1024 * 1024;
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts
 const repo = resolve(here, '..', '..');
@@ -525,7 +528,10 @@ async function main(): Promise<number> {
     let scenario: ScenarioResult | undefined;
     try {
       if (values['no-warmup'] !== true) await warmUp(t, quick, progress);
-      scenario = await runScenario(t, profSize, countFor(profSize), 0, quick, progress);
+      // Enough traffic for a profile worth reading whatever --count says: at a 250 µs sampling
+      // interval a tiny run's window (a few ms, mostly idle) may hold no busy sample at all.
+      const profCount = Math.max(countFor(profSize), Math.ceil(PROFILE_MIN_BYTES / profSize));
+      scenario = await runScenario(t, profSize, profCount, 0, quick, progress);
     } catch (err) {
       errors.push(`--cpu-prof: ${(err as Error).message.split('\n')[0]}`);
     } finally {
