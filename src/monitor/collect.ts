@@ -49,33 +49,17 @@ export interface Totals {
   msgsIn: number; msgsOut: number; bytesIn: number; bytesOut: number; slowConsumers: number;
 }
 
-// Last inbound activity per connection: the connection keeps none, so the adapter notes it
-// (one listener per connection, called per chunk, not per message). TODO(lead): conn.lastActivityAt.
-const lastActivity = new WeakMap<object, { at: number }>();
-
-function activity(conn: RouteConnection): number {
-  let a = lastActivity.get(conn);
-  if (!a) {
-    const rec = { at: conn.createdAt };
-    a = rec;
-    lastActivity.set(conn, rec);
-    conn.socket.on('data', () => { rec.at = Date.now(); });
-  }
-  return a.at;
-}
-
 const MAX_TRACKED_IDS = 10_000;
 
 /** Per server id: the slots (pool index or pinned account) that have had a connection, and re-registrations. */
 const registrations = new Map<string, { slots: Set<string>; reconnects: number }>();
 
 /**
- * Called on each registration event: starts the activity notes and counts reconnects. A pooled
+ * Called on each registration event: counts reconnects. A pooled
  * peer registers several connections; only a connection that fills a slot that had one before
  * (the same pool index or pinned account of the same server) is a reconnect.
  */
 export function noteRegistration(peer: RoutePeer, conn: RouteConnection): void {
-  activity(conn);
   let r = registrations.get(peer.id);
   if (r === undefined) registrations.set(peer.id, (r = { slots: new Set(), reconnects: 0 }));
   const slot = conn.pinnedAccount !== undefined ? `acc ${conn.pinnedAccount}` : `idx ${conn.poolIdx}`;
@@ -114,7 +98,7 @@ function record(routes: RouteManager, peer: RoutePeer, conn: RouteConnection): C
     ip: conn.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
     port: conn.socket.remotePort ?? 0,
     startMs: conn.createdAt,
-    lastActivityMs: activity(conn),
+    lastActivityMs: conn.lastActivityAt,
     rttMs: conn.rttMs,
     pendingBytes: conn.out.pending,
     msgsIn: conn.stats.msgsIn,

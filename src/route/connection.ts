@@ -102,6 +102,8 @@ const READ_SLICE = 128 * 1024;
 export class RouteConnection implements RouteParserHandler, Pausable {
   readonly rid = ++nextRid;
   readonly createdAt = Date.now();
+  /** When the peer's bytes last arrived (monitoring's last_activity). */
+  lastActivityAt = this.createdAt;
   state: ConnectionState = 'handshake';
   /** The peer's INFO as registered (later INFOs do not replace it). */
   remoteInfo: RouteInfo | undefined;
@@ -195,16 +197,19 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       this.close(CloseReasons.ReadError, undefined, `decompression ${err.reason}: ${err.message}`);
     });
     if (settings.pinnedAccount !== undefined) this.setPinned(settings.pinnedAccount);
+    socket.on('error', (err: Error) => this.close(CloseReasons.ReadError, undefined, err.message));
+    socket.on('close', () => this.close(CloseReasons.ClientClosed, undefined));
     const reads = socketReads(socket);
     if (reads) {
       this.reads = reads;
       reads.take((chunk) => this.onBytes(chunk, LIFE_READ));
-      socket.resume();
+      // read(0), not resume(): it starts the handle and marks the stream as reading, so the
+      // resume() Node would otherwise queue cannot restart reads after a pause in the same tick.
+      socket.read(0);
     } else {
       socket.on('data', (chunk: Buffer) => this.onBytes(chunk, LIFE_STABLE));
+      socket.resume(); // an accepted socket may come paused (pauseOnConnect)
     }
-    socket.on('error', (err: Error) => this.close(CloseReasons.ReadError, undefined, err.message));
-    socket.on('close', () => this.close(CloseReasons.ClientClosed, undefined));
   }
 
   /** nats-server's trace form: `rid:N - <<- [RS+ $G foo]`; CONNECT passwords never reach the log. */
@@ -375,6 +380,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   private onBytes(chunk: Buffer, life: Life): void {
     if (this.state === 'closed') return;
     this.stats.bytesIn += chunk.length;
+    this.lastActivityAt = Date.now();
     try {
       this.feed(chunk, life);
     } catch (err) {

@@ -148,17 +148,17 @@ export class Outbound {
     if (life !== LIFE_FRAME) {
       if (this.spanSrc === src && this.spanE === s) {
         this.spanE = e;
-        return;
+      } else {
+        if (this.spanSrc !== undefined) this.materialize();
+        this.spanSrc = src;
+        this.spanS = s;
+        this.spanE = e;
+        this.touch();
       }
-      if (this.spanSrc !== undefined) this.materialize();
-      this.spanSrc = src;
-      this.spanS = s;
-      this.spanE = e;
       if (life === LIFE_READ && !this.spanRead) {
         this.spanRead = true;
         unsettled.push(this);
       }
-      this.touch();
       return;
     }
     if (this.spanSrc !== undefined) this.materialize();

@@ -30,12 +30,19 @@ export class SocketReads {
     },
   };
 
-  /** `sink` gets every read from now on (first the early ones, if any), valid during the call only. */
+  /**
+   * `sink` gets every read from now on, valid during the call only. Early reads (none in
+   * practice: sockets are handed over before Node's first read) follow on the next tick, after
+   * the taker has finished setting up.
+   */
   take(sink: (chunk: Buffer) => void): void {
     this.sink = sink;
+    if (this.early.length === 0) return;
     const early = this.early;
     this.early = [];
-    for (const c of early) sink(c);
+    process.nextTick(() => {
+      for (const c of early) sink(c);
+    });
   }
 
   /** Whether `chunk` lies in the reused buffer (so it must not outlive the read callback). */
@@ -64,14 +71,18 @@ export function connectWithReusedReads(opts: net.TcpNetConnectOpts): net.Socket 
  * reads: the same TCP handle in a new net.Socket. The connection starts it with resume().
  */
 export function adoptWithReusedReads(accepted: net.Socket): net.Socket {
-  const old = accepted as net.Socket & { _handle: unknown };
+  const old = accepted as net.Socket & { _handle: unknown; _server: unknown };
   const handle = old._handle;
   if (!handle || accepted.readableLength > 0) return accepted; // already reading: keep Node's reads
   const reads = new SocketReads();
   const opts = { handle, onread: reads.onread, manualStart: true, readable: true, writable: true };
-  const socket = new net.Socket(opts as net.SocketConstructorOpts);
+  const socket = new net.Socket(opts as net.SocketConstructorOpts) as net.Socket & { _server: unknown; server: unknown };
+  // The server's connection count moves to the new socket (server.close() waits for it).
+  const server = old._server;
+  old._server = null;
   old._handle = null; // the old object lets go of the handle: destroying it closes nothing
   accepted.destroy();
+  socket.server = socket._server = server;
   readsOf.set(socket, reads);
   return socket;
 }

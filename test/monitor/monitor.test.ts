@@ -61,6 +61,7 @@ for (const version of ['2.10.27', '2.15.1'] as ServerVersion[]) {
     // Some interest and traffic, so counters and subscription lists are not empty on either side.
     const nc = await connect({ servers: a.clientUrl });
     t.teardown(() => nc.close());
+    const beforeInterest = Date.now();
     nc.subscribe('mon.>');
     await nc.flush();
     await waitFor(async () => (await a.routez('subs=1')).routes?.some((r: any) => r.remote_id !== proxy.serverId && r.subscriptions_list), { what: 'A lists B subs' });
@@ -98,6 +99,9 @@ for (const version of ['2.10.27', '2.15.1'] as ServerVersion[]) {
       t.same(all.filter((x: any) => x.account !== undefined).map((x: any) => x.account), ['$SYS'], 'the pinned one is $SYS\'s');
       t.same(theirs.routes.filter((x: any) => x.remote_id === proxy.serverId).length, 4, 'A lists the same four connections to us');
       t.ok(r.proxy.wire_in_bytes > 0);
+      // last_activity is the last read: the connection that carried A's RS+ read after the subscription.
+      const carrier = all.find((x: any) => x.proxy.pool_index === 2);
+      t.ok(Date.parse(carrier.last_activity) >= beforeInterest - 1, `last_activity ${carrier.last_activity} is not older than the interest it carried`);
       // The server's view of the same connection agrees on who solicited it.
       const mine = theirs.routes.find((x: any) => x.remote_id === proxy.serverId);
       t.equal(mine.did_solicit, false, 'A accepted our route');
