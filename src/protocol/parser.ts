@@ -6,8 +6,9 @@
 // reused buffer, a straddling payload is copied once (into a reused buffer, or into a buffer of
 // its own when it is large, which the outbound side may then keep without copying again).
 //
-// Contract with the caller: a chunk passed to parse() must not be modified afterwards, because
-// pieces of frames that straddle chunks keep views into it until the frame is complete.
+// Contract with the caller: a chunk passed to parse() as LIFE_STABLE (the default) must not be
+// modified afterwards, because pieces of frames that straddle chunks keep views into it until the
+// frame is complete; for a LIFE_READ chunk (a reused read buffer) those pieces are copied.
 
 import { LIFE_FRAME, LIFE_STABLE, RoutedMsg, VERB_HMSG, VERB_LMSG, VERB_NAMES, VERB_RMSG, type Life, type MsgVerb } from './msg.js';
 import type { Interest, RouteParserHandler } from './types.js';
