@@ -138,7 +138,8 @@ export class RouteDialer {
     }
     let socket: net.Socket;
     try {
-      socket = this.settings.reuseReads ? connectWithReusedReads({ host, port, noDelay: true }) : net.connect({ host, port, noDelay: true });
+      const opts = { host, port, noDelay: true };
+      socket = this.settings.reuseReads ? connectWithReusedReads(opts) : net.connect(opts);
     } catch (err) {
       // e.g. ERR_SOCKET_BAD_PORT: net.connect throws synchronously for some bad addresses.
       this.failed(err as Error);
