@@ -9,6 +9,7 @@
 // skipped, never buffered; one push may not decode more than `maxOutputPerPush` bytes.
 import { CompressionError } from './errors.js';
 import { maskedCrc32c } from './crc32c.js';
+import { DECODE_SLACK } from './s2-block.js';
 
 export const CHUNK_COMPRESSED = 0x00;
 export const CHUNK_UNCOMPRESSED = 0x01;
@@ -35,9 +36,22 @@ export interface FrameFormat {
   maxCompressedBody(blockLimit: number): number;
   /** Reads the decoded size a compressed payload declares, validating its header. */
   declaredSize(src: Buffer, start: number, end: number): number;
-  /** Decodes the payload into a Buffer of exactly `size` bytes, or throws bad_block. */
-  decode(src: Buffer, start: number, end: number, size: number): Buffer;
+  /**
+   * Decodes the payload into a Buffer of exactly `size` bytes, or throws bad_block. With `into`
+   * (≥ size + DECODE_SLACK bytes) a format may decode there and return a view of it.
+   */
+  decode(src: Buffer, start: number, end: number, size: number, into?: Buffer): Buffer;
 }
+
+/**
+ * Receives each decoded piece in order. `reused`: the bytes lie in the decoder's scratch buffer
+ * and are valid only until the sink returns (the next block overwrites them). Returning false
+ * stops the decoder for good (its consumer is gone: nothing more is decoded).
+ */
+export type DecodedSink = (data: Buffer, reused: boolean) => boolean;
+
+/** The scratch buffer pushEach decodes into stays allocated up to this size (nats-server's block size). */
+const SCRATCH_KEEP = 1024 * 1024 + DECODE_SLACK;
 
 const enum State { Header, Body, Skip, Dead }
 
@@ -57,6 +71,11 @@ export class FramedDecoder {
   private readonly verify: boolean;
   private pushOut = 0;
   private error: CompressionError | undefined;
+  private scratch: Buffer | undefined;
+  private sink: DecodedSink | undefined;
+  private inSink = false;
+  /** A sink returned false: the rest of the input is never decoded. */
+  private stopped = false;
   /** Compressed bytes consumed and decoded bytes produced (for monitoring). */
   bytesIn = 0;
   bytesOut = 0;
@@ -76,21 +95,45 @@ export class FramedDecoder {
   /**
    * Feeds compressed bytes; returns the decoded data completed by them, in order. A returned
    * Buffer may be a view of `chunk` (uncompressed chunks are not copied). After a throw the
-   * decoder is dead and rethrows the same error.
+   * decoder is dead and rethrows the same error; nothing decoded by the failing push is returned.
    */
   push(chunk: Buffer): Buffer[] {
-    if (this.error) throw this.error;
     const out: Buffer[] = [];
+    this.feed(chunk, undefined, out);
+    return out;
+  }
+
+  /**
+   * As push(), but hands each piece to `sink` as soon as it is decoded, and decodes compressed
+   * blocks into one scratch buffer reused from block to block (no allocation per block): the
+   * sink must consume or copy a `reused` piece before it returns. Pieces before a corrupt block
+   * reach the sink before the error is thrown (as Go's reader returns them before its error).
+   * An error thrown by the sink itself propagates unchanged and stops the decoder.
+   */
+  pushEach(chunk: Buffer, sink: DecodedSink): void {
+    this.feed(chunk, sink, undefined);
+  }
+
+  private feed(chunk: Buffer, sink: DecodedSink | undefined, out: Buffer[] | undefined): void {
+    if (this.error) throw this.error;
+    if (this.stopped) return;
     this.pushOut = 0;
     this.bytesIn += chunk.length;
+    this.sink = sink;
     try {
       this.run(chunk, out);
     } catch (err) {
+      if (this.inSink) {
+        this.inSink = false;
+        this.stopped = true; // mid-chunk: the decoder's position is lost with its consumer
+        throw err;
+      }
       this.state = State.Dead;
       this.error = err instanceof CompressionError ? err : new CompressionError('bad_block', `${this.format.name}: ${String(err)}`);
       throw this.error;
+    } finally {
+      this.sink = undefined;
     }
-    return out;
   }
 
   /** Declares EOF: throws `truncated` when the stream stopped inside a chunk. */
@@ -103,7 +146,7 @@ export class FramedDecoder {
     }
   }
 
-  private run(chunk: Buffer, out: Buffer[]): void {
+  private run(chunk: Buffer, out: Buffer[] | undefined): void {
     const n = chunk.length;
     let p = 0;
     while (p < n) {
@@ -136,6 +179,7 @@ export class FramedDecoder {
           const len = this.bodyLen;
           if (this.bodyFill === 0 && n - p >= len) {
             this.endChunk(chunk, p, p + len, out);
+            if (this.stopped) return;
             p += len;
           } else {
             const body = (this.body ??= Buffer.allocUnsafe(len));
@@ -147,6 +191,7 @@ export class FramedDecoder {
             this.body = undefined;
             this.bodyFill = 0;
             this.endChunk(body, 0, len, out);
+            if (this.stopped) return;
           }
           this.state = State.Header;
           break;
@@ -180,7 +225,7 @@ export class FramedDecoder {
     this.state = State.Body;
   }
 
-  private endChunk(src: Buffer, s: number, e: number, out: Buffer[]): void {
+  private endChunk(src: Buffer, s: number, e: number, out: Buffer[] | undefined): void {
     const name = this.format.name;
     if (this.type === CHUNK_IDENTIFIER) {
       const limit = this.format.magicLimit(src, s);
@@ -191,6 +236,7 @@ export class FramedDecoder {
     }
     const crc = (src[s]! | (src[s + 1]! << 8) | (src[s + 2]! << 16) | (src[s + 3]! << 24)) >>> 0;
     let data: Buffer;
+    let into: Buffer | undefined;
     if (this.type === CHUNK_UNCOMPRESSED) {
       if (e - s - 4 > this.blockLimit) {
         throw new CompressionError('oversize_chunk', `${name}: uncompressed chunk of ${e - s - 4} bytes exceeds ${this.blockLimit}`);
@@ -206,12 +252,34 @@ export class FramedDecoder {
         throw new CompressionError('output_limit', `${name}: more than ${this.maxOut} bytes decoded from one read (decompression bomb?)`);
       }
       this.pushOut += size;
-      data = this.format.decode(src, s + 4, e, size);
+      if (this.sink !== undefined) into = this.scratchFor(size);
+      data = this.format.decode(src, s + 4, e, size, into);
     }
     if (this.verify && maskedCrc32c(data) !== crc) throw new CompressionError('bad_crc', `${name}: crc mismatch`);
     if (data.length === 0) return;
     this.bytesOut += data.length;
-    out.push(data);
+    if (out !== undefined) {
+      out.push(data);
+      return;
+    }
+    this.inSink = true;
+    const more = this.sink!(data, into !== undefined && data.buffer === into.buffer);
+    this.inSink = false;
+    if (!more) this.stopped = true;
+  }
+
+  /** The reused destination for a block of `size` bytes (undefined: too big to keep, allocate). */
+  private scratchFor(size: number): Buffer | undefined {
+    const need = size + DECODE_SLACK;
+    if (need > SCRATCH_KEEP) return undefined;
+    let b = this.scratch;
+    if (b === undefined || b.length < need) {
+      // Grow in powers of two from 64 KiB: a few sizes, not one per block.
+      let n = 64 * 1024 + DECODE_SLACK;
+      while (n < need) n = (n - DECODE_SLACK) * 2 + DECODE_SLACK;
+      this.scratch = b = Buffer.allocUnsafeSlow(Math.min(n, SCRATCH_KEEP));
+    }
+    return b;
   }
 }
 

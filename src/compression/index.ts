@@ -1,7 +1,7 @@
 // The compression layer's public surface (README.md): codecs, CRC, negotiation.
 export { CompressionError, type CompressionErrorReason } from './errors.js';
 export { crc32c, crc32cTable, crc32cImplementation, maskCrc, maskedCrc32c } from './crc32c.js';
-export { FramedDecoder, type FramedDecoderLimits, MAX_BLOCK, DEFAULT_MAX_OUTPUT_PER_PUSH } from './framing.js';
+export { FramedDecoder, type DecodedSink, type FramedDecoderLimits, MAX_BLOCK, DEFAULT_MAX_OUTPUT_PER_PUSH } from './framing.js';
 export {
   S2Decoder, S2Encoder, type S2DecoderLimits, type S2EncoderOptions, type S2Level, S2_LEVELS,
   S2_IDENTIFIER, SNAPPY_IDENTIFIER, DEFAULT_BLOCK_SIZE, decodeS2Block,

@@ -27,10 +27,23 @@ export function readBlockHeader(src: Uint8Array, start: number, end: number): [n
 }
 
 /**
+ * Bytes past the decoded length that decodeBlockBody may scribble on: copies move 8 bytes at a
+ * time and may run up to 15 bytes past their end (later elements overwrite them), which turns
+ * the common short copy into two or four word moves instead of a byte loop. A destination
+ * must be at least dLen + DECODE_SLACK long.
+ */
+export const DECODE_SLACK = 16;
+
+/**
  * Decodes the elements in src[s, end) into dst[0, dLen). The caller has read the header
- * (dLen is its value, already checked against the caller's limit).
+ * (dLen is its value, already checked against the caller's limit); dst.length ≥ dLen +
+ * DECODE_SLACK (bytes past dLen are garbage afterwards).
  */
 export function decodeBlockBody(src: Uint8Array, s: number, end: number, dst: Uint8Array, dLen: number): void {
+  if (dst.length < dLen + DECODE_SLACK) throw new RangeError('s2: decode destination lacks DECODE_SLACK');
+  // Word moves through a DataView: unaligned, bounds-checked, and inlined by TurboFan. Byte
+  // order is irrelevant (each word is read and written the same way).
+  const dv = new DataView(dst.buffer, dst.byteOffset, dst.length);
   let d = 0;
   let lastOffset = 0; // per block (§2.3): a repeat before any copy is corrupt
   while (s < end) {
@@ -63,7 +76,7 @@ export function decodeBlockBody(src: Uint8Array, s: number, end: number, dst: Ui
         if (length > dLen - d) throw bad('literal longer than the remaining output');
         if (length > end - s) throw bad('literal longer than the remaining input');
         // A byte loop beats the native call (and the subarray it needs) for short literals.
-        if (length <= 64) {
+        if (length <= 32) {
           for (let i = 0; i < length; i++) dst[d + i] = src[s + i]!;
         } else {
           dst.set(src.subarray(s, s + length), d);
@@ -123,11 +136,18 @@ export function decodeBlockBody(src: Uint8Array, s: number, end: number, dst: Ui
     if (offset === 0 || offset > d) throw bad(`copy offset ${offset} outside the ${d} bytes produced`);
     if (length > dLen - d) throw bad('copy longer than the remaining output');
     const from = d - offset;
-    if (offset >= length) {
-      if (length <= 32) {
-        for (let i = 0; i < length; i++) dst[d + i] = dst[from + i]!;
-      } else {
-        dst.copyWithin(d, from, from + length);
+    if (offset >= 8) {
+      // Each word read lies at least 8 bytes behind the write, so it was written before (by an
+      // earlier element or an earlier word of this copy): correct even when the copy overlaps.
+      dv.setInt32(d, dv.getInt32(from));
+      dv.setInt32(d + 4, dv.getInt32(from + 4));
+      if (length > 8) {
+        dv.setInt32(d + 8, dv.getInt32(from + 8));
+        dv.setInt32(d + 12, dv.getInt32(from + 12));
+        if (length > 16) {
+          if (length > 64 && offset >= length) dst.copyWithin(d + 16, from + 16, from + length);
+          else for (let i = 16; i < length; i += 4) dv.setInt32(d + i, dv.getInt32(from + i));
+        }
       }
       d += length;
     } else if (offset === 1) {

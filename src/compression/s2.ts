@@ -8,7 +8,7 @@ import {
   CHUNK_COMPRESSED, CHUNK_UNCOMPRESSED, encodeStreamParts, FramedDecoder, putChunkHeader,
   type FrameFormat, type FramedDecoderLimits, MAX_BLOCK,
 } from './framing.js';
-import { decodeBlockBody, readBlockHeader } from './s2-block.js';
+import { DECODE_SLACK, decodeBlockBody, readBlockHeader } from './s2-block.js';
 import { BEST, BETTER, BlockMatcher, maxBlockOutput, MIN_COMPRESS } from './s2-match.js';
 
 /** `ff 06 00 00 'S2sTwO'`: what every nats-server flush starts with. */
@@ -31,11 +31,11 @@ const S2_FORMAT: FrameFormat = {
   // S2's MaxEncodedLen (s2.md §1.5): n + varint(n) + literal header.
   maxCompressedBody: (limit) => limit + 5 + 5,
   declaredSize: (src, s, e) => readBlockHeader(src, s, e)[0],
-  decode(src, s, e, size) {
+  decode(src, s, e, size, into) {
     const [, h] = readBlockHeader(src, s, e);
-    const dst = Buffer.allocUnsafe(size);
+    const dst = into ?? Buffer.allocUnsafe(size + DECODE_SLACK);
     decodeBlockBody(src, s + h, e, dst, size);
-    return dst;
+    return dst.subarray(0, size);
   },
 };
 
@@ -54,7 +54,7 @@ function nativeFirstFormat(unc: SnappyUncompress): FrameFormat {
   let native = true;
   return {
     ...S2_FORMAT,
-    decode(src, s, e, size) {
+    decode(src, s, e, size, into) {
       if (native) {
         let out: Buffer | undefined;
         try {
@@ -65,7 +65,7 @@ function nativeFirstFormat(unc: SnappyUncompress): FrameFormat {
         if (out !== undefined && out.length === size) return out;
         native = false;
       }
-      return S2_FORMAT.decode(src, s, e, size);
+      return S2_FORMAT.decode(src, s, e, size, into);
     },
   };
 }

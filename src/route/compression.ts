@@ -5,7 +5,7 @@
 // nothing here is on the per-message path (no stage is installed).
 import {
   CompressionError, Lz4Decoder, Lz4Encoder, S2Decoder, S2Encoder, selectProxyLinkCodec, infoCompressionValue, initialS2Level, negotiateRouteCompression,
-  reselectS2AutoLevel, selectS2AutoLevel, DEFAULT_RTT_THRESHOLDS_MS, type RouteCompressionMode, type RouteNegotiation, type S2Level,
+  reselectS2AutoLevel, selectS2AutoLevel, DEFAULT_RTT_THRESHOLDS_MS, type DecodedSink, type RouteCompressionMode, type RouteNegotiation, type S2Level,
 } from '../compression/index.js';
 import type { InboundStage } from './connection.js';
 import type { OutboundStage } from './outbound.js';
@@ -33,7 +33,7 @@ interface Encoder {
   /** The stream as pieces to write in order, none aliasing the input (S2's native level). */
   encodeParts?(parts: readonly Buffer[]): Buffer[];
 }
-interface Decoder { push(chunk: Buffer): Buffer[] }
+interface Decoder { pushEach(chunk: Buffer, sink: DecodedSink): void }
 
 export class RouteCompression implements InboundStage, OutboundStage {
   /** What /routez shows: '' before negotiation, then off / not supported / the level in use. */
@@ -178,20 +178,31 @@ export class RouteCompression implements InboundStage, OutboundStage {
     return [out];
   }
 
-  /** InboundStage: socket bytes in, decoded bytes out; a bad stream closes the connection, nothing is parsed. */
-  decode(chunk: Buffer): Buffer[] {
+  /**
+   * InboundStage: socket bytes in, decoded pieces to `sink` as each is complete; a bad stream
+   * closes the connection (pieces before the bad block were parsed, as with Go's reader).
+   */
+  decode(chunk: Buffer, sink: DecodedSink): void {
     const dec = this.decoder;
-    if (!dec) return [chunk];
+    if (!dec) {
+      sink(chunk, false);
+      return;
+    }
     this.wireIn += chunk.length;
-    let out: Buffer[];
+    this.sink = sink;
     try {
-      out = dec.push(chunk);
+      dec.pushEach(chunk, this.counted);
     } catch (err) {
       if (!(err instanceof CompressionError)) throw err;
       this.onError(err);
-      return [];
+    } finally {
+      this.sink = undefined;
     }
-    for (let i = 0; i < out.length; i++) this.plainIn += out[i]!.length;
-    return out;
   }
+
+  private sink: DecodedSink | undefined;
+  private readonly counted: DecodedSink = (data, reused) => {
+    this.plainIn += data.length;
+    return this.sink!(data, reused);
+  };
 }

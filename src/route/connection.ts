@@ -19,13 +19,15 @@ import { socketReads, type SocketReads } from './socket-reads.js';
 import { CloseReasons, closeText, type CloseReason } from './close-reason.js';
 import type { RoutePeer } from './peer.js';
 import { RouteCompression, type RouteCompressionConfig } from './compression.js';
+import type { DecodedSink } from '../compression/index.js';
 import { InterestQueue } from './interest-queue.js';
 
 export type ConnectionState = 'handshake' | 'registered' | 'closed';
 
 /** A stage between the socket and the parser (decompression slots in here; TLS is the socket itself). */
 export interface InboundStage {
-  decode(chunk: Buffer): Buffer[];
+  /** Hands each decoded piece to `sink` in order; a `reused` piece is valid only until the sink returns. */
+  decode(chunk: Buffer, sink: DecodedSink): void;
 }
 
 /** What the owner decides about a connection whose handshake completed. */
@@ -414,10 +416,25 @@ export class RouteConnection implements RouteParserHandler, Pausable {
 
   private feed(chunk: Buffer, life: Life): void {
     if (!this.inbound) return this.parseChunk(chunk, life);
-    // Decoded blocks are buffers of their own, except uncompressed chunks (views of the input).
-    const reads = this.reads;
-    for (const c of this.inbound.decode(chunk)) this.parseChunk(c, reads !== undefined && reads.holds(c) ? LIFE_READ : LIFE_STABLE);
+    this.inbound.decode(chunk, this.onDecoded);
   }
+
+  /**
+   * A decoded piece: a block in the decoder's reused scratch buffer (read-lifetime: what the
+   * relay deferred from it is copied before the next block overwrites it), a buffer of its own
+   * (native decoders), or a view of the input (uncompressed chunks: the input's lifetime).
+   */
+  private readonly onDecoded = (c: Buffer, reused: boolean): boolean => {
+    if (this.state === 'closed') return false; // closed by an earlier piece: decode no further
+    if (reused) {
+      this.parseChunk(c, LIFE_READ);
+      settleReads();
+    } else {
+      const reads = this.reads;
+      this.parseChunk(c, reads !== undefined && reads.holds(c) ? LIFE_READ : LIFE_STABLE);
+    }
+    return (this.state as ConnectionState) !== 'closed'; // parsing may have closed it
+  };
 
   /** Whatever one peer sent must never take the daemon (and every other peer) down. */
   private internalError(err: Error): void {

@@ -2,6 +2,8 @@
 // (re-expressed, s2.md §5.1): every element kind and width, the repeat code, and every rule of
 // §2.4 that makes a block corrupt.
 import t from 'tap';
+import { createRequire } from 'node:module';
+import { DECODE_SLACK, decodeBlockBody } from '../../src/compression/s2-block.js';
 import { decodeS2Block } from '../../src/compression/s2.js';
 import { CompressionError } from '../../src/compression/errors.js';
 import { BlockMatcher, BEST, BETTER, maxBlockOutput } from '../../src/compression/s2-match.js';
@@ -114,4 +116,38 @@ t.test('our matchers produce blocks the decoder reverses, within maxBlockOutput'
       t.same(decodeS2Block(dst.subarray(0, e)), x, `${name} round-trip`);
     }
   }
+});
+
+t.test('the word-copying decoder against native Snappy on every offset and length mix', async (t) => {
+  // Inputs built from random repeats at offsets 1..40 and lengths 1..200 (overlapping copies,
+  // copies ending at the block's last byte, the 8-byte overshoot into the slack) plus far copies.
+  const snappy = createRequire(import.meta.url)('snappy') as { compressSync(b: Buffer): Buffer };
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  let bad = 0;
+  for (let k = 0; k < 300; k++) {
+    const size = 1 + rnd(k < 200 ? 600 : 70000);
+    const x = Buffer.allocUnsafe(size);
+    let i = 0;
+    while (i < size) {
+      const far = rnd(8) === 0 && i > 1000;
+      const off = far ? 1 + rnd(i) : 1 + rnd(Math.min(40, Math.max(1, i)));
+      const len = Math.min(size - i, 1 + rnd(200));
+      if (i === 0 || rnd(5) === 0) {
+        for (let j = 0; j < len; j++) x[i + j] = 97 + rnd(4);
+      } else {
+        for (let j = 0; j < len; j++) x[i + j] = x[i + j - Math.min(off, i)]!;
+      }
+      i += len;
+    }
+    if (!decodeS2Block(snappy.compressSync(x)).equals(x)) bad++;
+  }
+  t.equal(bad, 0, '300 inputs decode byte-exact');
+  t.throws(() => decodeBlockBody(b(0x01, 0x00, 'a'), 1, 3, Buffer.alloc(1), 1), RangeError, 'a destination without the slack is refused');
+  const exact = Buffer.alloc(1 + DECODE_SLACK);
+  decodeBlockBody(b(0x01, 0x00, 'a'), 1, 3, exact, 1);
+  t.equal(exact[0], 0x61, 'dLen + DECODE_SLACK is enough');
 });

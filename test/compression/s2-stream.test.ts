@@ -16,6 +16,21 @@ function decodeAll(stream: Buffer, dec = new S2Decoder()): Buffer {
   return out;
 }
 
+/** As routes decode: pushEach, reused pieces copied inside the sink (they are overwritten next). */
+function decodeEach(stream: Buffer, dec = new S2Decoder({ nativeFirst: false }), splitAt = stream.length): { out: Buffer; reused: number } {
+  const parts: Buffer[] = [];
+  let reused = 0;
+  const sink = (b: Buffer, r: boolean): boolean => {
+    if (r) reused++;
+    parts.push(r ? Buffer.from(b) : b);
+    return true;
+  };
+  dec.pushEach(stream.subarray(0, splitAt), sink);
+  dec.pushEach(stream.subarray(splitAt), sink);
+  dec.end();
+  return { out: Buffer.concat(parts), reused };
+}
+
 /** A data chunk by hand: type, CRC of `data`, then `payload` (data itself for 0x01). */
 function chunk(type: number, data: Buffer, payload: Buffer = data, crc = maskedCrc32c(data)): Buffer {
   const h = Buffer.alloc(8);
@@ -71,8 +86,39 @@ t.test('round-trips at every level', async (t) => {
         continue;
       }
       t.same(decodeAll(s), x, `${level} ${name}: ${x.length} → ${s.length}`);
+      t.ok(decodeAll(s, new S2Decoder({ nativeFirst: false })).equals(x), `${level} ${name}: TypeScript decoder, a buffer per block`);
+      t.ok(decodeEach(s, undefined, s.length >>> 1).out.equals(x), `${level} ${name}: TypeScript decoder, reused scratch`);
     }
   }
+});
+
+t.test('pushEach: blocks decoded into one reused scratch buffer; the sink can stop the decoder', async (t) => {
+  const x = jsonTraffic(3 * MiB);
+  const s = new S2Encoder('s2_best').encode(x);
+  const { out, reused } = decodeEach(s);
+  t.ok(out.equals(x), 'same bytes as the input');
+  t.equal(reused, 3, 'each compressed 1 MiB block came from the scratch buffer');
+  const seen = new Set<ArrayBufferLike>();
+  new S2Decoder({ nativeFirst: false }).pushEach(s, (b) => (seen.add(b.buffer), true));
+  t.equal(seen.size, 1, 'one scratch buffer for all three blocks');
+  t.equal(decodeEach(new S2Encoder('s2_uncompressed').encode(x)).reused, 0, 'stored chunks are views of the input, not scratch');
+
+  // A consumer gone after the first block (the connection closed): nothing more is decoded.
+  const dec = new S2Decoder({ nativeFirst: false });
+  let calls = 0;
+  dec.pushEach(s, () => (calls++, false));
+  t.equal(calls, 1, 'no piece after the sink said stop');
+  t.equal(dec.bytesOut, MiB, 'only the first block was decoded');
+  dec.pushEach(s, () => (calls++, true));
+  t.equal(calls, 1, 'a stopped decoder decodes nothing more');
+
+  // An error of the consumer's own is its own (not a corrupt-stream error), and stops the decoder.
+  const dec2 = new S2Decoder({ nativeFirst: false });
+  const boom = new Error('parser bug');
+  t.throws(() => dec2.pushEach(s, () => { throw boom; }), boom);
+  let after = 0;
+  dec2.pushEach(s, () => (after++, true));
+  t.equal(after, 0, 'stopped after the sink threw');
 });
 
 t.test('levels trade ratio in order on compressible traffic; stored chunks where compression does not pay', async (t) => {
