@@ -28,9 +28,9 @@ export function readBlockHeader(src: Uint8Array, start: number, end: number): [n
 
 /**
  * Bytes past the decoded length that decodeBlockBody may scribble on: copies move 8 bytes at a
- * time and may run up to 15 bytes past their end (later elements overwrite them), which turns
+ * time and may run up to 7 bytes past their end (later elements overwrite them), which turns
  * the common short copy into two or four word moves instead of a byte loop. A destination
- * must be at least dLen + DECODE_SLACK long.
+ * must be at least dLen + DECODE_SLACK long (twice what is needed: room for wider moves).
  */
 export const DECODE_SLACK = 16;
 
