@@ -136,7 +136,8 @@ export function decodeBlockBody(src: Uint8Array, s: number, end: number, dst: Ui
     if (offset === 0 || offset > d) throw bad(`copy offset ${offset} outside the ${d} bytes produced`);
     if (length > dLen - d) throw bad('copy longer than the remaining output');
     const from = d - offset;
-    if (offset >= 8) {
+    // A long copy that overlaps itself (offset < length) doubles its period instead (below).
+    if (offset >= 8 && (length <= 64 || offset >= length)) {
       // Each word read lies at least 8 bytes behind the write, so it was written before (by an
       // earlier element or an earlier word of this copy): correct even when the copy overlaps.
       dv.setInt32(d, dv.getInt32(from));
@@ -145,7 +146,7 @@ export function decodeBlockBody(src: Uint8Array, s: number, end: number, dst: Ui
         dv.setInt32(d + 8, dv.getInt32(from + 8));
         dv.setInt32(d + 12, dv.getInt32(from + 12));
         if (length > 16) {
-          if (length > 64 && offset >= length) dst.copyWithin(d + 16, from + 16, from + length);
+          if (length > 64) dst.copyWithin(d + 16, from + 16, from + length);
           else for (let i = 16; i < length; i += 4) dv.setInt32(d + i, dv.getInt32(from + i));
         }
       }

@@ -4,12 +4,15 @@
 import t from 'tap';
 import { createRequire } from 'node:module';
 import { DECODE_SLACK, decodeBlockBody } from '../../src/compression/s2-block.js';
-import { decodeS2Block } from '../../src/compression/s2.js';
+import { decodeS2Block, S2Decoder, S2Encoder } from '../../src/compression/s2.js';
 import { CompressionError } from '../../src/compression/errors.js';
 import { BlockMatcher, BEST, BETTER, maxBlockOutput } from '../../src/compression/s2-match.js';
 
 const b = (...parts: Array<number | string | number[]>): Buffer =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(Array.isArray(p) ? p : [p]))));
+
+const period = (p: string, n: number): string => p.repeat(Math.ceil(n / p.length)).slice(0, n);
+const FORTY = 'the quick brown fox jumps over a lazy do';
 
 const ok: Array<[string, Buffer, string]> = [
   ['empty block', b(0x00), ''],
@@ -26,6 +29,10 @@ const ok: Array<[string, Buffer, string]> = [
   ['repeat L=5, 1 extra byte (+8)', b(0x0d, 0x00, 'a', 0x01, 0x01, 0x15, 0x00, 0x00), 'a'.repeat(13)],
   ['repeat L=6, 2 extra bytes (+260)', b(0x8b, 0x02, 0x00, 'a', 0x01, 0x01, 0x19, 0x00, 0x02, 0x00), 'a'.repeat(267)],
   ['repeat L=7, 3 extra bytes (+65540)', b(0x8a, 0x80, 0x04, 0x00, 'a', 0x01, 0x01, 0x1d, 0x00, 0x01, 0x00, 0x00), 'a'.repeat(65546)],
+  // Long copies that overlap themselves at offsets ≥ 8 (the period-doubling path, not word moves).
+  ['copy1 at offset 10, then a 300-byte repeat over it', b(0xc1, 0x02, 0x24, 'abcdefghij', 0x1d, 0x0a, 0x19, 0x00, 0x28, 0x00), period('abcdefghij', 321)],
+  ['copy1 at offset 8, then a 200-byte repeat over it', b(0xdb, 0x01, 0x1c, 'abcdefgh', 0x1d, 0x08, 0x15, 0x00, 0xc0), period('abcdefgh', 219)],
+  ['copy2 of 64 at offset 40, then a 108-byte repeat', b(0xd4, 0x01, 0x9c, FORTY, 0xfe, 0x28, 0x00, 0x15, 0x00, 0x64), period(FORTY, 212)],
 ];
 
 t.test('valid blocks decode', async (t) => {
@@ -118,6 +125,12 @@ t.test('our matchers produce blocks the decoder reverses, within maxBlockOutput'
   }
 });
 
+function randomFill(rnd: (n: number) => number, n: number): Buffer {
+  const x = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) x[i] = rnd(256);
+  return x;
+}
+
 t.test('the word-copying decoder against native Snappy on every offset and length mix', async (t) => {
   // Inputs built from random repeats at offsets 1..40 and lengths 1..200 (overlapping copies,
   // copies ending at the block's last byte, the 8-byte overshoot into the slack) plus far copies.
@@ -128,9 +141,11 @@ t.test('the word-copying decoder against native Snappy on every offset and lengt
     return (seed >>> 8) % n;
   };
   let bad = 0;
+  const inputs: Buffer[] = [];
   for (let k = 0; k < 300; k++) {
     const size = 1 + rnd(k < 200 ? 600 : 70000);
     const x = Buffer.allocUnsafe(size);
+    inputs.push(x);
     let i = 0;
     while (i < size) {
       const far = rnd(8) === 0 && i > 1000;
@@ -146,6 +161,20 @@ t.test('the word-copying decoder against native Snappy on every offset and lengt
     if (!decodeS2Block(snappy.compressSync(x)).equals(x)) bad++;
   }
   t.equal(bad, 0, '300 inputs decode byte-exact');
+  // Our better/best encoders add what Snappy never emits: repeats (long ones overlap at short
+  // offsets) and, in blocks over 64 KiB, copy4. Three inputs of 300 KiB reach offsets past 64 KiB.
+  for (let k = 0; k < 3; k++) {
+    const x = Buffer.concat([inputs[250 + k]!, ...inputs.slice(200 + 10 * k, 210 + 10 * k), inputs[290 - k]!, randomFill(rnd, 100000)]);
+    inputs.push(Buffer.concat([x, x.subarray(0, 70000), x]));
+  }
+  let badOurs = 0;
+  for (const level of ['s2_better', 's2_best'] as const) {
+    for (const x of inputs) {
+      const out = Buffer.concat(new S2Decoder({ nativeFirst: false }).push(new S2Encoder(level).encode(x)));
+      if (!out.equals(x)) badOurs++;
+    }
+  }
+  t.equal(badOurs, 0, `${inputs.length} inputs through our better and best encoders decode byte-exact`);
   t.throws(() => decodeBlockBody(b(0x01, 0x00, 'a'), 1, 3, Buffer.alloc(1), 1), RangeError, 'a destination without the slack is refused');
   const exact = Buffer.alloc(1 + DECODE_SLACK);
   decodeBlockBody(b(0x01, 0x00, 'a'), 1, 3, exact, 1);
