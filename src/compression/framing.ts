@@ -22,6 +22,8 @@ export interface FramedDecoderLimits {
   maxOutputPerPush?: number;
   /** Verify CRCs (default true; nats-server always does). */
   verifyCrc?: boolean;
+  /** Told of every change in the bytes the decoder keeps between reads (its scratch buffer), e.g. for a memory budget. */
+  onHeld?: (delta: number) => void;
 }
 
 export const MAX_BLOCK = 4 * 1024 * 1024;
@@ -37,11 +39,16 @@ export interface FrameFormat {
   /** Reads the decoded size a compressed payload declares, validating its header. */
   declaredSize(src: Buffer, start: number, end: number): number;
   /**
-   * Decodes the payload into a Buffer of exactly `size` bytes, or throws bad_block. With `into`
-   * (≥ size + DECODE_SLACK bytes) a format may decode there and return a view of it.
+   * Decodes the payload into a Buffer of exactly `size` bytes, or throws bad_block. With
+   * `scratch`, a format that decodes in place may ask it for a destination (≥ size +
+   * DECODE_SLACK bytes, or undefined: allocate) and return a view of it; a format whose decoder
+   * returns fresh buffers never calls it, so no scratch is allocated for it.
    */
-  decode(src: Buffer, start: number, end: number, size: number, into?: Buffer): Buffer;
+  decode(src: Buffer, start: number, end: number, size: number, scratch?: ScratchSource): Buffer;
 }
+
+/** The decoder's reused destination for a block of `size` bytes (undefined: too big to keep). */
+export type ScratchSource = (size: number) => Buffer | undefined;
 
 /**
  * Receives each decoded piece in order. `reused`: the bytes lie in the decoder's scratch buffer
@@ -69,6 +76,7 @@ export class FramedDecoder {
   private readonly maxBlock: number;
   private readonly maxOut: number;
   private readonly verify: boolean;
+  private readonly onHeld: ((delta: number) => void) | undefined;
   private pushOut = 0;
   private error: CompressionError | undefined;
   private scratch: Buffer | undefined;
@@ -85,6 +93,20 @@ export class FramedDecoder {
     this.blockLimit = this.maxBlock;
     this.maxOut = limits.maxOutputPerPush ?? DEFAULT_MAX_OUTPUT_PER_PUSH;
     this.verify = limits.verifyCrc ?? true;
+    this.onHeld = limits.onHeld;
+  }
+
+  /** Bytes kept between reads: the scratch buffer and a partly received chunk body. */
+  get heldBytes(): number {
+    return (this.scratch?.length ?? 0) + (this.body?.length ?? 0);
+  }
+
+  /** Drops the scratch buffer (its connection is gone; onHeld hears it given back). */
+  release(): void {
+    const b = this.scratch;
+    if (b === undefined) return;
+    this.scratch = undefined;
+    this.onHeld?.(-b.length);
   }
 
   /** True while a chunk is partly received (an EOF now would be a truncation). */
@@ -236,7 +258,6 @@ export class FramedDecoder {
     }
     const crc = (src[s]! | (src[s + 1]! << 8) | (src[s + 2]! << 16) | (src[s + 3]! << 24)) >>> 0;
     let data: Buffer;
-    let into: Buffer | undefined;
     if (this.type === CHUNK_UNCOMPRESSED) {
       if (e - s - 4 > this.blockLimit) {
         throw new CompressionError('oversize_chunk', `${name}: uncompressed chunk of ${e - s - 4} bytes exceeds ${this.blockLimit}`);
@@ -252,8 +273,7 @@ export class FramedDecoder {
         throw new CompressionError('output_limit', `${name}: more than ${this.maxOut} bytes decoded from one read (decompression bomb?)`);
       }
       this.pushOut += size;
-      if (this.sink !== undefined) into = this.scratchFor(size);
-      data = this.format.decode(src, s + 4, e, size, into);
+      data = this.format.decode(src, s + 4, e, size, this.sink !== undefined ? this.scratchFor : undefined);
     }
     if (this.verify && maskedCrc32c(data) !== crc) throw new CompressionError('bad_crc', `${name}: crc mismatch`);
     if (data.length === 0) return;
@@ -263,13 +283,13 @@ export class FramedDecoder {
       return;
     }
     this.inSink = true;
-    const more = this.sink!(data, into !== undefined && data.buffer === into.buffer);
+    const more = this.sink!(data, this.scratch !== undefined && data.buffer === this.scratch.buffer);
     this.inSink = false;
     if (!more) this.stopped = true;
   }
 
-  /** The reused destination for a block of `size` bytes (undefined: too big to keep, allocate). */
-  private scratchFor(size: number): Buffer | undefined {
+  /** The reused destination for a block of `size` bytes, allocated on first use (undefined: too big to keep, allocate). */
+  private readonly scratchFor: ScratchSource = (size) => {
     const need = size + DECODE_SLACK;
     if (need > SCRATCH_KEEP) return undefined;
     let b = this.scratch;
@@ -277,10 +297,12 @@ export class FramedDecoder {
       // Grow in powers of two from 64 KiB: a few sizes, not one per block.
       let n = 64 * 1024 + DECODE_SLACK;
       while (n < need) n = (n - DECODE_SLACK) * 2 + DECODE_SLACK;
+      const old = b?.length ?? 0;
       this.scratch = b = Buffer.allocUnsafeSlow(Math.min(n, SCRATCH_KEEP));
+      this.onHeld?.(b.length - old);
     }
     return b;
-  }
+  };
 }
 
 /** Appends a data chunk header + CRC for `data` at dst[d]; the payload (bodyLen − 4 bytes) follows. */

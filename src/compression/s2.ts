@@ -31,9 +31,9 @@ const S2_FORMAT: FrameFormat = {
   // S2's MaxEncodedLen (s2.md §1.5): n + varint(n) + literal header.
   maxCompressedBody: (limit) => limit + 5 + 5,
   declaredSize: (src, s, e) => readBlockHeader(src, s, e)[0],
-  decode(src, s, e, size, into) {
+  decode(src, s, e, size, scratch) {
     const [, h] = readBlockHeader(src, s, e);
-    const dst = into ?? Buffer.allocUnsafe(size + DECODE_SLACK);
+    const dst = scratch?.(size) ?? Buffer.allocUnsafe(size + DECODE_SLACK);
     decodeBlockBody(src, s + h, e, dst, size);
     return dst.subarray(0, size);
   },
@@ -54,7 +54,7 @@ function nativeFirstFormat(unc: SnappyUncompress): FrameFormat {
   let native = true;
   return {
     ...S2_FORMAT,
-    decode(src, s, e, size, into) {
+    decode(src, s, e, size, scratch) {
       if (native) {
         let out: Buffer | undefined;
         try {
@@ -65,7 +65,7 @@ function nativeFirstFormat(unc: SnappyUncompress): FrameFormat {
         if (out !== undefined && out.length === size) return out;
         native = false;
       }
-      return S2_FORMAT.decode(src, s, e, size, into);
+      return S2_FORMAT.decode(src, s, e, size, scratch);
     },
   };
 }

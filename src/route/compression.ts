@@ -33,7 +33,7 @@ interface Encoder {
   /** The stream as pieces to write in order, none aliasing the input (S2's native level). */
   encodeParts?(parts: readonly Buffer[]): Buffer[];
 }
-interface Decoder { pushEach(chunk: Buffer, sink: DecodedSink): void }
+interface Decoder { pushEach(chunk: Buffer, sink: DecodedSink): void; readonly heldBytes: number; release(): void }
 
 export class RouteCompression implements InboundStage, OutboundStage {
   /** What /routez shows: '' before negotiation, then off / not supported / the level in use. */
@@ -105,10 +105,22 @@ export class RouteCompression implements InboundStage, OutboundStage {
     this.mode = level;
   }
 
-  startReading(): void {
+  /** `onHeld`: told of the decoder's scratch growing and being given back (the process memory budget). */
+  startReading(onHeld?: (delta: number) => void): void {
+    const limits = onHeld ? { onHeld } : {};
     this.decoder = this.negotiated !== undefined && 'mode' in this.negotiated && this.negotiated.mode === 'lz4'
-      ? new Lz4Decoder()
-      : new S2Decoder();
+      ? new Lz4Decoder(limits)
+      : new S2Decoder(limits);
+  }
+
+  /** What the decoder keeps between reads (its scratch buffer, a partial chunk). */
+  get heldBytes(): number {
+    return this.decoder?.heldBytes ?? 0;
+  }
+
+  /** The connection closed: the decoder's scratch is given back. */
+  release(): void {
+    this.decoder?.release();
   }
 
   /** s2_auto: re-pick the level from a PONG's RTT; a change just swaps the encoder (§5.6, no signal). */
@@ -193,16 +205,22 @@ export class RouteCompression implements InboundStage, OutboundStage {
     try {
       dec.pushEach(chunk, this.counted);
     } catch (err) {
-      if (!(err instanceof CompressionError)) throw err;
+      // What the parser behind the sink throws is its own failure, not a corrupt stream.
+      if (this.inSink || !(err instanceof CompressionError)) throw err;
       this.onError(err);
     } finally {
       this.sink = undefined;
+      this.inSink = false;
     }
   }
 
   private sink: DecodedSink | undefined;
+  private inSink = false;
   private readonly counted: DecodedSink = (data, reused) => {
     this.plainIn += data.length;
-    return this.sink!(data, reused);
+    this.inSink = true;
+    const more = this.sink!(data, reused);
+    this.inSink = false;
+    return more;
   };
 }

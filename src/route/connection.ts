@@ -373,9 +373,9 @@ export class RouteConnection implements RouteParserHandler, Pausable {
     this.flow.stallMs = this.settings.flow.stallMs * 2;
   }
 
-  /** Memory this connection holds: outbound slabs and references, the parser's assembly buffers. */
+  /** Memory this connection holds: outbound slabs and references, the parser's assembly buffers, the decoder's scratch. */
   get heldBytes(): number {
-    return this.out.held + this.parser.heldBytes;
+    return this.out.held + this.parser.heldBytes + this.compression.heldBytes;
   }
 
   /** `life`: LIFE_READ for the socket's reused read buffer (socket-reads.ts), else LIFE_STABLE. */
@@ -577,7 +577,8 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       this.out.stage = this.compression;
       this.sendInfo();
     }
-    this.compression.startReading();
+    const budget = this.settings.budget;
+    this.compression.startReading(budget ? (n) => budget.add(n) : undefined);
     this.inbound = this.compression;
     this.switchReader = true;
     this.parser.stopAfterCurrent();
@@ -729,6 +730,7 @@ export class RouteConnection implements RouteParserHandler, Pausable {
       setTimeout(() => this.socket.destroy(), 100).unref();
     }
     this.out.close();
+    this.compression.release();
     this.socket.resume(); // a paused socket must still read the peer's FIN
     const level = wasRegistered || errText ? 'info' : 'debug';
     // The stable label and, for a close the peer or operator caused, its ErrorCode ride along as fields.

@@ -7,6 +7,8 @@ import {
 } from '../../src/compression/s2.js';
 import { maskedCrc32c } from '../../src/compression/crc32c.js';
 import { CompressionError } from '../../src/compression/errors.js';
+import { DECODE_SLACK } from '../../src/compression/s2-block.js';
+import { Lz4Decoder, Lz4Encoder } from '../../src/compression/lz4.js';
 
 const MiB = 1024 * 1024;
 
@@ -119,6 +121,37 @@ t.test('pushEach: blocks decoded into one reused scratch buffer; the sink can st
   let after = 0;
   dec2.pushEach(s, () => (after++, true));
   t.equal(after, 0, 'stopped after the sink threw');
+});
+
+t.test('the scratch: allocated only when a block is decoded in place, reported, given back', async (t) => {
+  const x = jsonTraffic(200 * 1024);
+  const held: number[] = [];
+  const onHeld = (n: number): void => { held.push(n); };
+  const sum = (): number => held.reduce((a, b) => a + b, 0);
+  const ours = new S2Decoder({ nativeFirst: false, onHeld });
+  ours.pushEach(new S2Encoder('s2_better', { blockSize: 64 * 1024 }).encode(x), () => true);
+  t.equal(ours.heldBytes, 64 * 1024 + DECODE_SLACK, '64 KiB blocks: a 64 KiB scratch');
+  ours.pushEach(new S2Encoder('s2_better').encode(x), () => true);
+  t.equal(ours.heldBytes, 256 * 1024 + DECODE_SLACK, 'a 200 KiB block grows it to the next power of two');
+  t.equal(sum(), ours.heldBytes, 'every growth reported');
+  ours.release();
+  t.equal(ours.heldBytes, 0, 'released');
+  t.equal(sum(), 0, 'and given back');
+
+  // Native Snappy (blocks without repeats) and LZ4 return buffers of their own: no scratch.
+  const native = new S2Decoder({ onHeld });
+  native.pushEach(new S2Encoder('s2_fast').encode(x), () => true);
+  t.equal(native.heldBytes, 0, 'native-first on s2_fast blocks: no scratch');
+  const lz = new Lz4Decoder({ onHeld });
+  lz.pushEach(new Lz4Encoder().encode([x]), () => true);
+  t.equal(lz.heldBytes, 0, 'LZ4: no scratch');
+  t.equal(held.length, 3, 'nothing reported for them (two growths and the release above)');
+
+  // A chunk split across reads holds its body until complete.
+  const parted = new S2Decoder({ nativeFirst: false });
+  const s = new S2Encoder('s2_better').encode(x);
+  parted.pushEach(s.subarray(0, 1000), () => true);
+  t.equal(parted.heldBytes, s.length - S2_IDENTIFIER.length - 4, 'partial chunk body counted');
 });
 
 t.test('levels trade ratio in order on compressible traffic; stored chunks where compression does not pay', async (t) => {

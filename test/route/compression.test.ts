@@ -4,10 +4,13 @@
 // only their own connection, and s2_auto re-picking its level from a PONG's RTT.
 import t from 'tap';
 import net from 'node:net';
+import { createRequire } from 'node:module';
 import { S2Decoder, S2Encoder, S2_IDENTIFIER } from '../../src/compression/s2.js';
 import { RouteCompression } from '../../src/route/compression.js';
 import { startProxy } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/nats-server.js';
+
+const snappy = createRequire(import.meta.url)('snappy') as { uncompressSync(b: Buffer): Buffer };
 
 function conf(name: string, mode: string, extra = ''): string {
   return `server_name: ${name}
@@ -235,4 +238,53 @@ t.test('s2_auto picks the level from the handshake RTT, then from every PONG', a
   peer.sock.write(peer.s2('PONG\r\n'));
   await waitFor(() => conn.compressionMode === 's2_best', { what: `level best after a slow PONG (${conn.compressionMode})` });
   t.ok((conn.rttMs ?? 0) >= 100, `measured RTT ${conn.rttMs}`);
+});
+
+t.test('blocks decoded into the reused scratch are relayed intact, many blocks per read', async (t) => {
+  // A proxy peer whose stream has S2 repeats (so our TypeScript decoder and its scratch buffer
+  // decode it, not native Snappy) in 4 KiB blocks, one write: each socket read holds many blocks,
+  // and every block overwrites the one before it in the scratch. The relay defers the frames of
+  // a block and must copy them before the next block is decoded (settleReads per block).
+  const proxy = await startProxy(t, conf('scr', 'accept'));
+  const recv = new RawPeer(net.connect(proxy.port, '127.0.0.1'));
+  t.teardown(() => recv.sock.destroy());
+  await waitFor(() => recv.firstLine(), { what: 'INFO' });
+  recv.sock.write(CONNECT('RECV') + infoLine(peerInfo('RECV', 'off')) + 'RS+ $G scratch.>\r\n');
+  await waitFor(() => proxy.daemon.routes.getPeer('RECV'), { what: 'local server registered' });
+
+  const send = new RawPeer(net.connect(proxy.port, '127.0.0.1'));
+  t.teardown(() => send.sock.destroy());
+  const l1 = await waitFor(() => send.firstLine(), { what: 'INFO' });
+  const nrp = { v: 1 };
+  const connect = CONNECT('SEND').replace('}\r\n', `,"nrp":${JSON.stringify(nrp)}}\r\n`);
+  send.sock.write(connect + infoLine({ ...peerInfo('SEND', 's2_fast'), nrp }));
+  send.switchIn(l1.length);
+  await waitFor(() => send.decoded.includes('INFO '), { what: 'compressed reply' });
+  send.sock.write(send.s2(infoLine({ ...peerInfo('SEND', 's2_fast'), nrp })));
+  await waitFor(() => send.decoded.includes('RS+ $G scratch.>'), { what: 'the local interest advertised to the proxy peer' });
+
+  const frames: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const payload = `{"seq":${i},"body":"${'abcdefgh'.repeat(1 + (i % 40))}"}`;
+    frames.push(`RMSG $G scratch.${i % 7} ${payload.length}\r\n${payload}\r\n`);
+  }
+  const plain = frames.join('');
+  const stream = new S2Encoder('s2_better', { blockSize: 4096 }).encode(Buffer.from(plain, 'latin1'));
+  const blocks = Math.ceil(plain.length / 4096);
+  t.ok(stream.length < plain.length / 4, `${blocks} blocks in ${stream.length} bytes: several blocks per 64 KiB read`);
+  const decoded = Buffer.concat(new S2Decoder({ nativeFirst: false }).push(stream)).toString('latin1');
+  t.equal(decoded, plain, 'the stream itself is sound');
+  // The first data chunk is compressed and uses a repeat: native Snappy refuses it as corrupt.
+  const first = stream.subarray(S2_IDENTIFIER.length);
+  t.equal(first[0], 0x00, 'first chunk compressed');
+  const body = first.subarray(8, 4 + (first[1]! | (first[2]! << 8) | (first[3]! << 16)));
+  t.throws(() => snappy.uncompressSync(body), 'native Snappy refuses the first block (S2 repeats)');
+  send.sock.write(stream);
+  const got = (): string => {
+    const text = recv.plain.toString('latin1');
+    const i = text.indexOf('RMSG ');
+    return i < 0 ? '' : text.slice(i);
+  };
+  await waitFor(() => got().length >= plain.length, { what: `all relayed (${got().length} of ${plain.length} bytes)` });
+  t.equal(got(), plain, 'every frame arrives byte for byte, in order');
 });
