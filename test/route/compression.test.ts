@@ -7,6 +7,7 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import { S2Decoder, S2Encoder, S2_IDENTIFIER } from '../../src/compression/s2.js';
 import { RouteCompression } from '../../src/route/compression.js';
+import { CompressionError } from '../../src/compression/errors.js';
 import { startProxy } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/nats-server.js';
 
@@ -287,4 +288,22 @@ t.test('blocks decoded into the reused scratch are relayed intact, many blocks p
   };
   await waitFor(() => got().length >= plain.length, { what: `all relayed (${got().length} of ${plain.length} bytes)` });
   t.equal(got(), plain, 'every frame arrives byte for byte, in order');
+});
+
+t.test("an error thrown behind the sink is the parser's, not a corrupt stream", async (t) => {
+  let corrupt = 0;
+  const c = new RouteCompression({ mode: 's2_fast', rttThresholdsMs: [] }, () => { corrupt++; });
+  c.negotiate('s2_fast');
+  c.startReading();
+  const stream = new S2Encoder('s2_fast').encode(Buffer.from('PING\r\n'));
+  const own = new CompressionError('bad_block', 'raised by the consumer');
+  t.throws(() => c.decode(stream, () => { throw own; }), own, 'rethrown as it is');
+  t.equal(corrupt, 0, 'not reported as a corrupt stream');
+  const bad = Buffer.from(stream);
+  bad[S2_IDENTIFIER.length + 4] = bad[S2_IDENTIFIER.length + 4]! ^ 0xff;
+  const c2 = new RouteCompression({ mode: 's2_fast', rttThresholdsMs: [] }, () => { corrupt++; });
+  c2.negotiate('s2_fast');
+  c2.startReading();
+  c2.decode(bad, () => true);
+  t.equal(corrupt, 1, 'a bad CRC is');
 });
