@@ -16,6 +16,8 @@ const snappy = createRequire(import.meta.url)('snappy') as {
 };
 
 const KiB = 1024;
+/** Interleaved rounds per group: the ratios to native Snappy are the issue's targets, and this machine's speed drifts by ±25% over seconds. */
+const ROUNDS = 7;
 const MiB = 1024 * KiB;
 
 /** Deterministic JSON-like payloads: field names repeat, values vary. */
@@ -83,6 +85,7 @@ export default function groups(opts: BenchOptions): BenchGroup[] {
     out.push({
       group: `compression encode: ${ds.name}`,
       reference: 'snappy native compressSync',
+      rounds: ROUNDS,
       cases: [
         { name: `snappy native compressSync (ratio ${ratio(raw, snappyWire)})`, bytes: raw, fn: () => { for (const s of ds.slabs) snappy.compressSync(s); } },
         ...enc.map(({ level, e, streams }) => ({
@@ -98,6 +101,7 @@ export default function groups(opts: BenchOptions): BenchGroup[] {
     out.push({
       group: `compression decode: ${ds.name}`,
       reference: 'snappy native uncompressSync',
+      rounds: ROUNDS,
       cases: [
         { name: 'snappy native uncompressSync', bytes: raw, fn: () => { for (const b of snappyBlocks) snappy.uncompressSync(b, { asBuffer: true }); } },
         // Our TypeScript decoder alone (the issue's "≥ 50% of native Snappy") as routes drive it:

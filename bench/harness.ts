@@ -7,8 +7,11 @@ import { Bench } from 'tinybench';
 
 export interface BenchCase { name: string; bytes?: number; items?: number; fn: () => void | Promise<void>; }
 //   bytes: bytes processed per fn() call (for MB/s); items: logical items (messages, lookups) per call (for items/s)
-export interface BenchGroup { group: string; reference?: string; cases: BenchCase[]; }
+export interface BenchGroup { group: string; reference?: string; cases: BenchCase[]; rounds?: number; }
 //   reference: name of the case in this group the others are reported against (ratio column)
+//   rounds: measure the cases in this many interleaved rounds (each a share of the time budget)
+//   and report the median of the per-round ratios: a machine whose speed drifts over seconds
+//   moves both sides of a ratio taken within one round alike (default 1: one pass)
 export interface BenchOptions { quick: boolean; }
 // each bench/*.bench.ts: export default function groups(opts: BenchOptions): BenchGroup[] | Promise<BenchGroup[]>
 
@@ -27,8 +30,10 @@ export interface CaseResult {
   itemsPerSec?: number;
   /** ns per logical item (nsPerOp / items), when items is given. */
   nsPerItem?: number;
-  /** This case's ops/s divided by the reference case's (1 for the reference itself). */
+  /** This case's ops/s divided by the reference case's (1 for the reference itself); with rounds, the median of the per-round ratios. */
   ratio?: number;
+  /** With rounds: the lowest and highest per-round ratio. */
+  ratioRange?: [number, number];
   error?: string;
 }
 
@@ -47,46 +52,90 @@ function budget(quick: boolean): { time: number; warmupTime: number; iterations:
     : { time: 700, warmupTime: 150, iterations: 10, warmupIterations: 5 };
 }
 
-/** Measures every selected case of one group; cases run one at a time, never concurrently. */
+/** Measures one case once with tinybench. */
+async function measure(g: BenchGroup, c: BenchCase, b: ReturnType<typeof budget>): Promise<CaseResult> {
+  const bench = new Bench({ ...b, throws: false });
+  bench.add(c.name, c.fn);
+  await bench.run();
+  const r = bench.tasks[0]!.result;
+  const base: CaseResult = { group: g.group, name: c.name, opsPerSec: 0, nsPerOp: 0, rmePercent: 0, samples: 0 };
+  if (c.bytes !== undefined) base.bytes = c.bytes;
+  if (c.items !== undefined) base.items = c.items;
+  if (r.state !== 'completed') {
+    base.error = r.state === 'errored' ? String(r.error?.stack ?? r.error) : r.state;
+    return base;
+  }
+  const periodMs = r.period;
+  base.nsPerOp = periodMs * 1e6;
+  base.opsPerSec = periodMs > 0 ? 1000 / periodMs : 0;
+  base.rmePercent = r.latency.rme;
+  base.samples = r.latency.df + 1;
+  return base;
+}
+
+function withRates(r: CaseResult): CaseResult {
+  if (r.error) return r;
+  if (r.bytes !== undefined) r.mbPerSec = (r.opsPerSec * r.bytes) / 1e6;
+  if (r.items !== undefined) {
+    r.itemsPerSec = r.opsPerSec * r.items;
+    r.nsPerItem = r.nsPerOp / r.items;
+  }
+  return r;
+}
+
+/** Ratio of a to the reference: by items/s when both count items (a reference may batch differently), else ops/s. */
+function ratioTo(a: CaseResult, ref: CaseResult): number | undefined {
+  const useItems = a.itemsPerSec !== undefined && ref.itemsPerSec !== undefined;
+  const x = useItems ? a.itemsPerSec! : a.opsPerSec;
+  const y = useItems ? ref.itemsPerSec! : ref.opsPerSec;
+  return y > 0 ? x / y : undefined;
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Measures every selected case of one group; cases run one at a time, never concurrently. With
+ * `rounds`, every case is measured once per round (order reversed every other round), and each
+ * figure is the median over rounds; the ratio is the median of the ratios within each round.
+ */
 export async function runGroup(g: BenchGroup, s: RunSettings): Promise<CaseResult[]> {
   const selected = g.cases.filter((c) => !s.filter || s.filter.test(`${g.group}/${c.name}`));
-  const out: CaseResult[] = [];
-  for (const c of selected) {
-    s.onCase?.(g.group, c.name);
-    const bench = new Bench({ ...budget(s.quick), throws: false });
-    bench.add(c.name, c.fn);
-    await bench.run();
-    const task = bench.tasks[0]!;
-    const r = task.result;
-    const base: CaseResult = { group: g.group, name: c.name, opsPerSec: 0, nsPerOp: 0, rmePercent: 0, samples: 0 };
-    if (c.bytes !== undefined) base.bytes = c.bytes;
-    if (c.items !== undefined) base.items = c.items;
-    if (r.state !== 'completed') {
-      base.error = r.state === 'errored' ? String(r.error?.stack ?? r.error) : r.state;
-      out.push(base);
-      continue;
+  const rounds = s.quick ? 1 : Math.max(1, g.rounds ?? 1);
+  const full = budget(s.quick);
+  const share = rounds === 1 ? full : { ...full, time: full.time / rounds, iterations: Math.max(3, Math.ceil(full.iterations / rounds)) };
+  const perRound: CaseResult[][] = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? selected : [...selected].reverse();
+    const got = new Map<BenchCase, CaseResult>();
+    for (const c of order) {
+      if (r === 0) s.onCase?.(g.group, c.name);
+      got.set(c, withRates(await measure(g, c, r === 0 ? share : { ...share, warmupTime: share.warmupTime / 3 })));
     }
-    const periodMs = r.period;
-    base.nsPerOp = periodMs * 1e6;
-    base.opsPerSec = periodMs > 0 ? 1000 / periodMs : 0;
-    base.rmePercent = r.latency.rme;
-    base.samples = r.latency.df + 1;
-    if (c.bytes !== undefined) base.mbPerSec = (base.opsPerSec * c.bytes) / 1e6;
-    if (c.items !== undefined) {
-      base.itemsPerSec = base.opsPerSec * c.items;
-      base.nsPerItem = base.nsPerOp / c.items;
-    }
-    out.push(base);
+    perRound.push(selected.map((c) => got.get(c)!));
   }
-  // Ratios: by items/s when both sides count items (a reference may batch differently), else ops/s.
-  const ref = out.find((r) => r.name === g.reference && !r.error);
-  if (ref) {
-    for (const r of out) {
+  const out = selected.map((c, i) => {
+    const all = perRound.map((round) => round[i]!);
+    const bad = all.find((x) => x.error);
+    if (bad || rounds === 1) return all[0]!;
+    const nsPerOp = median(all.map((x) => x.nsPerOp));
+    return withRates({
+      ...all[0]!, nsPerOp, opsPerSec: nsPerOp > 0 ? 1e9 / nsPerOp : 0,
+      rmePercent: median(all.map((x) => x.rmePercent)), samples: all.reduce((a, x) => a + x.samples, 0),
+    });
+  });
+  const refIndex = selected.findIndex((c) => c.name === g.reference);
+  if (refIndex >= 0 && !out[refIndex]!.error) {
+    for (let i = 0; i < out.length; i++) {
+      const r = out[i]!;
       if (r.error) continue;
-      const useItems = r.itemsPerSec !== undefined && ref.itemsPerSec !== undefined;
-      const a = useItems ? r.itemsPerSec! : r.opsPerSec;
-      const b = useItems ? ref.itemsPerSec! : ref.opsPerSec;
-      if (b > 0) r.ratio = a / b;
+      const ratios = perRound.map((round) => ratioTo(round[i]!, round[refIndex]!)).filter((x): x is number => x !== undefined);
+      if (ratios.length === 0) continue;
+      r.ratio = median(ratios);
+      if (rounds > 1) r.ratioRange = [Math.min(...ratios), Math.max(...ratios)];
     }
   }
   return out;
@@ -130,7 +179,7 @@ export function formatTable(results: readonly CaseResult[]): string {
       r.mbPerSec === undefined ? '' : r.mbPerSec.toFixed(r.mbPerSec >= 100 ? 0 : 1),
       si(r.itemsPerSec),
       ns(r.nsPerItem),
-      r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`,
+      r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x${r.ratioRange ? ` (${r.ratioRange[0].toFixed(2)}-${r.ratioRange[1].toFixed(2)})` : ''}`,
     ]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i]!.startsWith('ERROR') ? 0 : r[i]!.length))));

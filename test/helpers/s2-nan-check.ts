@@ -1,0 +1,68 @@
+// Test helper: decodes S2 and Snappy blocks whose copies and literals carry NaN bit patterns of
+// every kind (signalling and quiet, both signs, random payloads) at every alignment, from cold
+// code to optimized code, and counts the blocks that did not decode to their input. The block
+// decoder moves 8 bytes as float64 values (s2-block.ts), which is only right if the runtime
+// never rewrites a NaN that passes through unchanged. Run directly (node s2-nan-check.js) it
+// prints its result as JSON, so a test can run it under each V8 tier's flags.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { decodeBlockBody, readBlockHeader, DECODE_SLACK } from '../../src/compression/s2-block.js';
+import { S2Encoder } from '../../src/compression/s2.js';
+
+export interface NanCheck { blocks: number; runs: number; bad: number; nanWords: number }
+
+export function checkNanCopies(rounds: number): NanCheck {
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const nanBytes = (n: number): Buffer => {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i + 8 <= n; i += 1 + rnd(8)) {
+      const hi = ((rnd(2) ? 0xfff00000 : 0x7ff00000) | rnd(0x100000)) >>> 0;
+      let lo = rnd(3) === 0 ? 0 : ((rnd(65536) << 16) | rnd(65536)) >>> 0;
+      if ((hi & 0xfffff) === 0 && lo === 0) lo = 1; // a NaN, not an infinity
+      b.writeUInt32LE(lo, i);
+      b.writeUInt32LE(hi, i + 4);
+    }
+    return b;
+  };
+  // Repeated material, so that encoders emit copies of it at many offsets and lengths.
+  const parts: Buffer[] = [];
+  for (let k = 0; k < 200; k++) {
+    const u = nanBytes(16 + rnd(300));
+    parts.push(u, u.subarray(rnd(8)), nanBytes(rnd(40)), u);
+  }
+  const x = Buffer.concat(parts).subarray(0, 60000);
+  let nanWords = 0;
+  for (let i = 0; i + 8 <= x.length; i++) if (Number.isNaN(x.readDoubleLE(i))) nanWords++;
+  const blocks: Buffer[] = [];
+  const snappy = createRequire(import.meta.url)('snappy') as { compressSync(b: Buffer): Buffer };
+  blocks.push(snappy.compressSync(x));
+  for (const level of ['s2_better', 's2_best'] as const) {
+    const s = new S2Encoder(level, { blockSize: 65536 }).encode(x);
+    for (let p = 10; p < s.length;) {
+      const len = s[p + 1]! | (s[p + 2]! << 8) | (s[p + 3]! << 16);
+      if (s[p] === 0) blocks.push(s.subarray(p + 8, p + 4 + len));
+      p += 4 + len;
+    }
+  }
+  const dst = Buffer.allocUnsafeSlow(x.length + DECODE_SLACK);
+  let bad = 0;
+  let runs = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const b of blocks) {
+      const [size, h] = readBlockHeader(b, 0, b.length);
+      dst.fill(0);
+      decodeBlockBody(b, h, b.length, dst, size);
+      runs++;
+      if (size !== x.length || !dst.subarray(0, size).equals(x)) bad++;
+    }
+  }
+  return { blocks: blocks.length, runs, bad, nanWords };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.stdout.write(JSON.stringify(checkNanCopies(Number(process.argv[2] ?? 2000))) + '\n');
+}
