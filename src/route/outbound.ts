@@ -10,6 +10,7 @@
 import type { Writable } from 'node:stream';
 import { LIFE_FRAME, LIFE_READ, type Life } from '../protocol/msg.js';
 import type { MemoryBudget } from './memory-budget.js';
+import { copyBytes } from './byte-copy.js';
 
 /** A stage that transforms a whole flushed batch (compression slots in here). */
 export interface OutboundStage {
@@ -213,7 +214,7 @@ export class Outbound {
         free = this.slab.buf.length - this.pos;
       }
       const n = Math.min(free, e - s);
-      src.copy(this.slab.buf, this.pos, s, s + n);
+      copyBytes(src, s, s + n, this.slab.buf, this.pos);
       this.pos += n;
       s += n;
     }

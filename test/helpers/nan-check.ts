@@ -1,15 +1,18 @@
-// Test helper: decodes S2 and Snappy blocks whose copies and literals carry NaN bit patterns of
-// every kind (signalling and quiet, both signs, random payloads) at every alignment, from cold
-// code to optimized code, and counts the blocks that did not decode to their input. The block
-// decoder moves 8 bytes as float64 values (s2-block.ts), which is only right if the runtime
-// never rewrites a NaN that passes through unchanged. Run directly (node s2-nan-check.js) it
-// prints its result as JSON, so a test can run it under each V8 tier's flags.
+// Test helper: bytes carrying NaN bit patterns of every kind (signalling and quiet, both signs,
+// random payloads) at every alignment, through the two places that move 8 bytes as float64
+// values — the S2 block decoder (s2-block.ts: Snappy and S2 blocks whose copies and literals
+// carry them) and the relay's short copies (route/byte-copy.ts: every length up to
+// JS_COPY_MAX at every source and destination alignment) — from cold code to optimized code,
+// counting what did not come out unchanged. That is only right if the runtime never rewrites a
+// NaN that passes through untouched. Run directly (node nan-check.js) it prints its result as
+// JSON, so a test can run it under each V8 tier's flags.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { decodeBlockBody, readBlockHeader, DECODE_SLACK } from '../../src/compression/s2-block.js';
 import { S2Encoder } from '../../src/compression/s2.js';
+import { copyBytes, JS_COPY_MAX } from '../../src/route/byte-copy.js';
 
-export interface NanCheck { blocks: number; runs: number; bad: number; nanWords: number }
+export interface NanCheck { blocks: number; runs: number; bad: number; nanWords: number; copies: number; badCopies: number }
 
 export function checkNanCopies(rounds: number): NanCheck {
   let seed = 7;
@@ -60,7 +63,21 @@ export function checkNanCopies(rounds: number): NanCheck {
       if (size !== x.length || !dst.subarray(0, size).equals(x)) bad++;
     }
   }
-  return { blocks: blocks.length, runs, bad, nanWords };
+  // Short copies: every length at every alignment of source and destination, in rounds.
+  const out = Buffer.alloc(JS_COPY_MAX + 16);
+  let copies = 0;
+  let badCopies = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (let n = 1; n <= JS_COPY_MAX; n += 1 + (r % 3)) {
+      const s = (r * 977 + n * 31) % (x.length - JS_COPY_MAX - 8);
+      const p = (r + n) & 7;
+      out.fill(0);
+      copyBytes(x, s, s + n, out, p);
+      copies++;
+      if (!out.subarray(p, p + n).equals(x.subarray(s, s + n)) || out[p + n] !== 0 || (p > 0 && out[p - 1] !== 0)) badCopies++;
+    }
+  }
+  return { blocks: blocks.length, runs, bad, nanWords, copies, badCopies };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
