@@ -120,7 +120,8 @@ export async function runGroup(g: BenchGroup, s: RunSettings): Promise<CaseResul
   const out = selected.map((c, i) => {
     const all = perRound.map((round) => round[i]!);
     const bad = all.find((x) => x.error);
-    if (bad || rounds === 1) return all[0]!;
+    if (bad) return bad; // an error in any round is the case's result
+    if (rounds === 1) return all[0]!;
     const nsPerOp = median(all.map((x) => x.nsPerOp));
     return withRates({
       ...all[0]!, nsPerOp, opsPerSec: nsPerOp > 0 ? 1e9 / nsPerOp : 0,
@@ -129,6 +130,7 @@ export async function runGroup(g: BenchGroup, s: RunSettings): Promise<CaseResul
   });
   const refIndex = selected.findIndex((c) => c.name === g.reference);
   if (refIndex >= 0 && !out[refIndex]!.error) {
+    // (The reference has no error only if none of its rounds had one.)
     for (let i = 0; i < out.length; i++) {
       const r = out[i]!;
       if (r.error) continue;
