@@ -45,7 +45,7 @@ export function decodeBlockBody(src: Uint8Array, s: number, end: number, dst: Ui
   // float64 moves because that is JavaScript's only 8-byte number without an allocation (BigInt
   // allocates), and they cost one access where two 32-bit ones did (+15-30% decode speed). A
   // float64 read and written back unchanged keeps its bits, NaN payloads included (V8 moves the
-  // bits; nothing computes on them): tested in every tier (s2-block-nan.test.ts), and every
+  // bits; nothing computes on them): tested in each tier (test/route/nan-moves.test.ts), and every
   // block's CRC is checked after decoding anyway.
   const dv = new DataView(dst.buffer, dst.byteOffset, dst.length);
   const sv = new DataView(src.buffer, src.byteOffset, src.length);

@@ -3,7 +3,7 @@
 // 128-byte payload takes; a JavaScript copy in 8-byte moves does it in ~30-50 ns and allocates
 // nothing (measured on this machine: 40 B 28 vs 143 ns, 128 B 41-52 vs 102-119 ns, 256 B 89 vs
 // 112 ns, 512 B 151 vs 170 ns). The moves are float64 DataView reads and writes, which keep every
-// bit (NaN payloads included: test/helpers/nan-check.ts runs them in every V8 tier), as in the S2
+// bit (NaN payloads included: test/route/nan-moves.test.ts runs them in each V8 tier), as in the S2
 // block decoder.
 
 /** Longer copies go to Buffer#copy (native memcpy wins from about 256 bytes). */

@@ -200,6 +200,9 @@ export class RouteCompression implements InboundStage, OutboundStage {
       sink(chunk, false);
       return;
     }
+    // One stream decoder, mid-chunk while a sink runs: bytes fed from inside a sink would land
+    // in the middle of the outer read's stream. No path does it; refuse rather than corrupt.
+    if (this.sink !== undefined) throw new Error('RouteCompression.decode called from inside its sink');
     this.wireIn += chunk.length;
     this.sink = sink;
     try {

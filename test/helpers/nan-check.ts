@@ -12,7 +12,19 @@ import { decodeBlockBody, readBlockHeader, DECODE_SLACK } from '../../src/compre
 import { S2Encoder } from '../../src/compression/s2.js';
 import { copyBytes, JS_COPY_MAX } from '../../src/route/byte-copy.js';
 
-export interface NanCheck { blocks: number; runs: number; bad: number; nanWords: number; copies: number; badCopies: number }
+export interface NanCheck {
+  blocks: number; runs: number; bad: number; nanWords: number; copies: number; badCopies: number;
+  /** V8's optimization status bits of decodeBlockBody and copyBytes afterwards (with --allow-natives-syntax). */
+  tiers?: { decode: number; copy: number };
+}
+
+/**
+ * Doubles V8 treats specially or that a re-tagging could change: the hole NaN of double arrays,
+ * −0, a signalling NaN with payload 1, the canonical quiet NaN, the smallest denormal, all ones.
+ */
+const SPECIAL: Array<[number, number]> = [
+  [0xfff7ffff, 0xfff7ffff], [0x80000000, 0], [0x7ff00000, 1], [0x7ff80000, 0], [0, 1], [0xffffffff, 0xffffffff],
+];
 
 export function checkNanCopies(rounds: number): NanCheck {
   let seed = 7;
@@ -23,9 +35,10 @@ export function checkNanCopies(rounds: number): NanCheck {
   const nanBytes = (n: number): Buffer => {
     const b = Buffer.alloc(n);
     for (let i = 0; i + 8 <= n; i += 1 + rnd(8)) {
-      const hi = ((rnd(2) ? 0xfff00000 : 0x7ff00000) | rnd(0x100000)) >>> 0;
+      let hi = ((rnd(2) ? 0xfff00000 : 0x7ff00000) | rnd(0x100000)) >>> 0;
       let lo = rnd(3) === 0 ? 0 : ((rnd(65536) << 16) | rnd(65536)) >>> 0;
       if ((hi & 0xfffff) === 0 && lo === 0) lo = 1; // a NaN, not an infinity
+      if (rnd(3) === 0) [hi, lo] = SPECIAL[rnd(SPECIAL.length)]!;
       b.writeUInt32LE(lo, i);
       b.writeUInt32LE(hi, i + 4);
     }
@@ -77,7 +90,12 @@ export function checkNanCopies(rounds: number): NanCheck {
       if (!out.subarray(p, p + n).equals(x.subarray(s, s + n)) || out[p + n] !== 0 || (p > 0 && out[p - 1] !== 0)) badCopies++;
     }
   }
-  return { blocks: blocks.length, runs, bad, nanWords, copies, badCopies };
+  const result: NanCheck = { blocks: blocks.length, runs, bad, nanWords, copies, badCopies };
+  if (process.execArgv.includes('--allow-natives-syntax')) {
+    const status = new Function('f', 'return %GetOptimizationStatus(f)') as (f: unknown) => number;
+    result.tiers = { decode: status(decodeBlockBody), copy: status(copyBytes) };
+  }
+  return result;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

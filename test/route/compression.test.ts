@@ -307,3 +307,26 @@ t.test("an error thrown behind the sink is the parser's, not a corrupt stream", 
   c2.decode(bad, () => true);
   t.equal(corrupt, 1, 'a bad CRC is');
 });
+
+t.test('a decode called from inside its own sink is refused, the outer one goes on', async (t) => {
+  const c = new RouteCompression({ mode: 's2_fast', rttThresholdsMs: [] }, () => t.fail('no corrupt-stream error'));
+  c.negotiate('s2_fast');
+  c.startReading();
+  const enc = new S2Encoder('s2_better', { blockSize: 4096 });
+  const outer = Buffer.alloc(3 * 4096, 'a');
+  let outerBytes = 0;
+  let refused: unknown;
+  c.decode(enc.encode(outer), (piece) => {
+    outerBytes += piece.length;
+    if (refused === undefined) {
+      try {
+        c.decode(enc.encode(Buffer.from('PING\r\n')), () => true);
+      } catch (err) {
+        refused = err;
+      }
+    }
+    return true;
+  });
+  t.match(String(refused), /called from inside its sink/, 'the nested call throws');
+  t.equal(outerBytes, outer.length, 'the outer decode delivered everything to its sink');
+});
