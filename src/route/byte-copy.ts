@@ -6,7 +6,10 @@
 // bit (NaN payloads included: test/route/nan-moves.test.ts runs them in each V8 tier), as in the S2
 // block decoder.
 
-/** Longer copies go to Buffer#copy (native memcpy wins from about 256 bytes). */
+/**
+ * Longer copies go to Buffer#copy: the JavaScript copy's time grows with the length (1 KiB:
+ * 420-500 against 100-170 ns), and up to 192 bytes it won in every measurement.
+ */
 export const JS_COPY_MAX = 192;
 
 // One DataView per buffer in use, made when the buffer changes (a read buffer or a slab serves
