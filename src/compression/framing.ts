@@ -22,7 +22,7 @@ export interface FramedDecoderLimits {
   maxOutputPerPush?: number;
   /** Verify CRCs (default true; nats-server always does). */
   verifyCrc?: boolean;
-  /** Told of every change in the bytes the decoder keeps between reads (its scratch buffer), e.g. for a memory budget. */
+  /** Told of every change in the bytes the decoder keeps between reads (scratch, partial chunk), e.g. for a memory budget. */
   onHeld?: (delta: number) => void;
 }
 
@@ -101,12 +101,13 @@ export class FramedDecoder {
     return (this.scratch?.length ?? 0) + (this.body?.length ?? 0);
   }
 
-  /** Drops the scratch buffer (its connection is gone; onHeld hears it given back). */
+  /** Drops the scratch buffer and a partial chunk (the connection is gone; onHeld hears them given back). */
   release(): void {
-    const b = this.scratch;
-    if (b === undefined) return;
+    const held = this.heldBytes;
     this.scratch = undefined;
-    this.onHeld?.(-b.length);
+    this.body = undefined;
+    this.bodyFill = 0;
+    if (held > 0) this.onHeld?.(-held);
   }
 
   /** True while a chunk is partly received (an EOF now would be a truncation). */
@@ -204,7 +205,11 @@ export class FramedDecoder {
             if (this.stopped) return;
             p += len;
           } else {
-            const body = (this.body ??= Buffer.allocUnsafe(len));
+            let body = this.body;
+            if (body === undefined) {
+              this.body = body = Buffer.allocUnsafe(len);
+              this.onHeld?.(len);
+            }
             const k = Math.min(len - this.bodyFill, n - p);
             chunk.copy(body, this.bodyFill, p, p + k);
             this.bodyFill += k;
@@ -212,6 +217,7 @@ export class FramedDecoder {
             if (this.bodyFill < len) return;
             this.body = undefined;
             this.bodyFill = 0;
+            this.onHeld?.(-len);
             this.endChunk(body, 0, len, out);
             if (this.stopped) return;
           }

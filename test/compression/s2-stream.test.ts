@@ -147,11 +147,20 @@ t.test('the scratch: allocated only when a block is decoded in place, reported, 
   t.equal(lz.heldBytes, 0, 'LZ4: no scratch');
   t.equal(held.length, 3, 'nothing reported for them (two growths and the release above)');
 
-  // A chunk split across reads holds its body until complete.
-  const parted = new S2Decoder({ nativeFirst: false });
+  // A chunk split across reads holds its body until complete, and is reported too.
+  let partHeld = 0;
+  const parted = new S2Decoder({ nativeFirst: false, onHeld: (n) => { partHeld += n; } });
   const s = new S2Encoder('s2_better').encode(x);
+  const bodyLen = s.length - S2_IDENTIFIER.length - 4;
   parted.pushEach(s.subarray(0, 1000), () => true);
-  t.equal(parted.heldBytes, s.length - S2_IDENTIFIER.length - 4, 'partial chunk body counted');
+  t.equal(parted.heldBytes, bodyLen, 'partial chunk body counted');
+  t.equal(partHeld, bodyLen, 'and reported');
+  parted.pushEach(s.subarray(1000), () => true);
+  t.equal(partHeld, 256 * 1024 + DECODE_SLACK, 'the body given back once complete, the scratch kept');
+  parted.pushEach(s.subarray(0, 1000), () => true);
+  parted.release();
+  t.equal(partHeld, 0, 'release gives back the scratch and a partial chunk');
+  t.equal(parted.heldBytes, 0);
 });
 
 t.test('levels trade ratio in order on compressible traffic; stored chunks where compression does not pay', async (t) => {
