@@ -9,12 +9,12 @@ export function sizeLabel(n: number): string {
   return `${n} B`;
 }
 
-/** `count` RMSG frames of `size`-byte payloads on a few subjects, concatenated. */
-export function rmsgStream(size: number, count: number, account = '$G'): Buffer {
+/** `count` RMSG frames of `size`-byte payloads, rotating over `subjects` subjects, concatenated. */
+export function rmsgStream(size: number, count: number, account = '$G', subjects = 8): Buffer {
   const payload = Buffer.alloc(size, 0x61);
   const parts: Buffer[] = [];
   for (let i = 0; i < count; i++) {
-    parts.push(Buffer.from(`RMSG ${account} bench.orders.${i % 8} ${size}\r\n`), payload, Buffer.from('\r\n'));
+    parts.push(Buffer.from(`RMSG ${account} bench.orders.${i % subjects} ${size}\r\n`), payload, Buffer.from('\r\n'));
   }
   return Buffer.concat(parts);
 }

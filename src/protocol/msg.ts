@@ -56,6 +56,16 @@ export class RoutedMsg {
    * an outbound queue may keep a reference instead of copying it.
    */
   owned = false;
+  /**
+   * The control line repeats the previous message's up to the size (account, subject, reply and
+   * queue groups alike; set by the parser, per connection): what a consumer derived from those
+   * fields for the previous message still holds, unless what it depends on changed meanwhile.
+   */
+  repeat = false;
+  /** A consumer's memo of the previous message (see `repeat`): never read by the parser. */
+  memoStamp = -1;
+  memoA: object | undefined = undefined;
+  memoB: object | undefined = undefined;
 
   /** line + CRLF + payload + CRLF are one contiguous, unchanged wire frame in `line`. */
   get contiguous(): boolean {

@@ -10,6 +10,7 @@
 // modified afterwards, because pieces of frames that straddle chunks keep views into it until the
 // frame is complete; for a LIFE_READ chunk (a reused read buffer) those pieces are copied.
 
+import { LineMemo } from './line-memo.js';
 import { LIFE_FRAME, LIFE_STABLE, RoutedMsg, VERB_HMSG, VERB_LMSG, VERB_NAMES, VERB_RMSG, type Life, type MsgVerb } from './msg.js';
 import type { Interest, RouteParserHandler } from './types.js';
 
@@ -174,6 +175,8 @@ export class RouteParser {
   private ts: number[] = [];
   private te: number[] = [];
   private nt = 0;
+  /** The previous fast-path RMSG line, so that a repeat is not tokenized again (line-memo.ts). */
+  private readonly memo = new LineMemo();
 
   constructor(handler: RouteParserHandler, opts?: RouteParserOptions) {
     this.handler = handler;
@@ -238,6 +241,8 @@ export class RouteParser {
   parse(chunk: Buffer, life: Life = LIFE_STABLE): void {
     if (this.dead) return;
     this.chunkLife = life;
+    // A repeat is recognised within one chunk only: the previous line must still be readable.
+    this.memo.clear();
     const len = chunk.length;
     let pos = 0;
     while (pos < len) {
@@ -403,7 +408,11 @@ export class RouteParser {
   /** A routed message's payload: kept, or skipped unbuffered when over maxPayload. */
   private startMessagePayload(size: number): void {
     const skip = size > this.maxPayload;
-    if (skip) this.handler.onOversize?.(VERB_NAMES[this.msg.verb]!, size);
+    if (skip) {
+      // Never handed out: the next message cannot repeat it for the consumer.
+      this.memo.clear();
+      this.handler.onOversize?.(VERB_NAMES[this.msg.verb]!, size);
+    }
     this.startPayload(size, skip);
   }
 
@@ -804,6 +813,23 @@ export class RouteParser {
   private fastRoutedMsg(b: Buffer, s: number, nl: number): boolean {
     const end = b[nl - 1] === CR ? nl - 1 : nl;
     if (end - s > this.maxControlLine) return false;
+    const pinned = this.pinnedAccount !== undefined;
+    const sizeAt = this.memo.take(this.msg, b, s, end, pinned);
+    if (sizeAt >= 0) {
+      const size = parseSize(b, sizeAt, end);
+      if (size >= 0) {
+        const m = this.msg;
+        m.ls = s;
+        m.le = end;
+        m.crlf = end !== nl;
+        m.lineLife = this.chunkLife;
+        m.size = size;
+        m.repeat = true;
+        this.memo.save(sizeAt, pinned);
+        this.startMessagePayload(size);
+        return true;
+      }
+    }
     const ts = this.ts;
     const te = this.te;
     // Tokens are counted logically: on a pinned-account connection the absent account is token 0.
@@ -876,6 +902,8 @@ export class RouteParser {
     }
     m.hdr = 0;
     m.size = size;
+    m.repeat = false;
+    this.memo.save(ts[n - 1]!, pinned);
     this.startMessagePayload(size);
     return true;
   }
@@ -984,6 +1012,8 @@ export class RouteParser {
     const m = this.msg;
     const ts = this.ts;
     const te = this.te;
+    m.repeat = false;
+    this.memo.clear();
     m.verb = verb;
     m.line = b;
     m.ls = s;

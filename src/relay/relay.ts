@@ -77,6 +77,12 @@ export class Relay implements RouteObserver {
   private assign = new Int32Array(16);
   private sel = new Uint8Array(16);
   private readonly pool: PoolLayout;
+  /**
+   * Bumped whenever a cached decision may have gone stale: a message repeating its predecessor's
+   * line (RoutedMsg.repeat) reuses the account and decision memorized on its record while the
+   * stamp is the same, without looking either up. Even: towards servers, odd: towards proxies.
+   */
+  private epoch = 0;
 
   constructor(routes: RouteManager, private readonly random: () => number = Math.random) {
     routes.observer = this;
@@ -155,6 +161,7 @@ export class Relay implements RouteObserver {
 
   /** An interest change of a `kind` peer changes where messages towards that side go. */
   private invalidate(kind: PeerKind, account: string, subject: string): void {
+    this.epoch += 2;
     const acc = this.accountsByName.get(account);
     if (acc === undefined) return;
     const cache = kind === 'proxy' ? acc.toProxies : acc.toServers;
@@ -164,6 +171,7 @@ export class Relay implements RouteObserver {
   }
 
   private forgetDecisions(kind: PeerKind): void {
+    this.epoch += 2;
     for (const acc of this.accountsByName.values()) (kind === 'proxy' ? acc.toProxies : acc.toServers).clear();
   }
 
@@ -199,19 +207,34 @@ export class Relay implements RouteObserver {
     if (toProxies) this.stats.msgsFromServers++;
     else this.stats.msgsFromProxies++;
     const side = toProxies ? this.proxies : this.servers;
-    if (side.size === 0) return;
-    // Matched on the routed subject as nats-server does. A JetStream push delivery already
-    // travels on its deliver subject; the `$JS.ACK…@<subject>` reply only tells the receiving
-    // server which subject to show its client, so it passes through untouched.
-    const pinned = conn.pinnedAccount;
-    const acc = m.as >= 0 ? this.account(m.line, m.as, m.ae) : pinned !== undefined ? this.named(pinned) : undefined;
-    if (acc === undefined) return;
-    const cache = toProxies ? acc.toProxies : acc.toServers;
-    let d = cache.get(m.line, m.ss, m.se);
-    if (d === undefined) {
-      d = this.decide(acc.name, m.line.toString('latin1', m.ss, m.se), side);
-      if (cache.size >= DECISIONS_MAX) cache.clear();
-      cache.set(m.line, m.ss, m.se, d);
+    const stamp = toProxies ? this.epoch + 1 : this.epoch;
+    let acc: AccountRoutes;
+    let d: Decision;
+    if (m.repeat && m.memoStamp === stamp) {
+      acc = m.memoA as AccountRoutes;
+      d = m.memoB as Decision;
+    } else {
+      m.memoStamp = -1;
+      if (side.size === 0) return;
+      // Matched on the routed subject as nats-server does. A JetStream push delivery already
+      // travels on its deliver subject; the `$JS.ACK…@<subject>` reply only tells the receiving
+      // server which subject to show its client, so it passes through untouched.
+      const pinned = conn.pinnedAccount;
+      const found = m.as >= 0 ? this.account(m.line, m.as, m.ae) : pinned !== undefined ? this.named(pinned) : undefined;
+      if (found === undefined) return;
+      acc = found;
+      const cache = toProxies ? acc.toProxies : acc.toServers;
+      let got = cache.get(m.line, m.ss, m.se);
+      if (got === undefined) {
+        got = this.decide(acc.name, m.line.toString('latin1', m.ss, m.se), side);
+        // Decisions memorized on records stay right: a sweep drops nothing that became wrong.
+        if (cache.size >= DECISIONS_MAX) cache.clear();
+        cache.set(m.line, m.ss, m.se, got);
+      }
+      d = got;
+      m.memoStamp = stamp;
+      m.memoA = acc;
+      m.memoB = d;
     }
     const targets = d.targets;
     if (targets.length === 0) return;

@@ -49,16 +49,29 @@ function setup(seed = 1) {
   };
   // Messages come through a real parser, as the relay gets them: a reused record of offsets.
   let source: FakePeer | undefined;
+  // Run after each message of the chunk being parsed, in turn (changes made while a chunk is parsed).
+  const between: Array<() => void> = [];
   const parser = new RouteParser({
     onInfo() {}, onConnect() {}, onPing() {}, onPong() {}, onOk() {}, onErr() {}, onInterest() {}, onViolation() {},
-    onMessage: (m) => relay.message(source as unknown as RoutePeer, {} as RouteConnection, m),
+    onMessage: (m) => {
+      relay.message(source as unknown as RoutePeer, {} as RouteConnection, m);
+      between.shift()?.();
+    },
   });
+  const frame = (subject: string, queues?: string[], reply?: string) =>
+    Buffer.concat([encodeMsgLine({ verb: 'RMSG', account: '$G', subject, reply, queues, size: 1 }), Buffer.from('\r\nx\r\n')]);
   const msg = (from: FakePeer, subject: string, queues?: string[], reply?: string) => {
     source = from;
-    const line = encodeMsgLine({ verb: 'RMSG', account: '$G', subject, reply, queues, size: 1 });
-    parser.parse(Buffer.concat([line, Buffer.from('\r\nx\r\n')]));
+    parser.parse(frame(subject, queues, reply));
   };
-  return { relay, add, sub, msg, manager, peers };
+  /** Several messages in one chunk (repeated lines are recognised as repeats), `steps[i]` run after message i. */
+  const chunk = (from: FakePeer, subjects: string[], steps: Array<() => void> = []) => {
+    source = from;
+    between.length = 0;
+    between.push(...steps);
+    parser.parse(Buffer.concat(subjects.map((s) => frame(s))));
+  };
+  return { relay, add, sub, msg, chunk, manager, peers };
 }
 
 t.test('interest is aggregated per side and advertised only to the other side', async (t) => {
@@ -149,4 +162,41 @@ t.test('JetStream push deliveries match on the routed subject; the @ reply passe
   msg(s1, 'deliver.here', undefined, '$JS.ACK.S.C.1.2.3.4.5@orders.new');
   t.equal(p1.got.length, 1, 'delivered where the deliver subject has interest');
   t.equal(p2.got.length, 0, 'not matched on the subject after @');
+});
+
+t.test('a repeated line reuses the decision only while nothing changed it', async (t) => {
+  const { add, sub, chunk, relay } = setup();
+  const s1 = add('S1', 'server');
+  const p1 = add('P1', 'proxy');
+  sub(p1, { subject: 'foo' });
+  let p2: FakePeer | undefined;
+  let p3: FakePeer | undefined;
+  const got = (p: FakePeer | undefined) => p?.got.length ?? 0;
+  const trail: number[][] = [];
+  const snap = () => trail.push([got(p1), got(p2), got(p3)]);
+  chunk(s1, ['foo', 'foo', 'foo', 'foo', 'foo', 'foo', 'foo', 'foo', 'foo'], [
+    snap,
+    () => { snap(); p2 = add('P2', 'proxy'); sub(p2, { subject: 'foo' }); }, // a peer joins with interest
+    snap,
+    () => { snap(); sub(p1, { subject: 'foo', add: false }); }, // a peer loses interest
+    snap,
+    () => { snap(); relay.peerRemoved(p2 as unknown as RoutePeer); }, // the only target leaves
+    snap,
+    () => { snap(); p3 = add('P3', 'proxy'); sub(p3, { subject: '*' }); }, // a wildcard
+    snap,
+  ]);
+  t.same(trail, [[1, 0, 0], [2, 0, 0], [3, 1, 0], [4, 2, 0], [4, 3, 0], [4, 4, 0], [4, 4, 0], [4, 4, 0], [4, 4, 1]],
+    'each message went where the interest of its moment says, repeat or not');
+  t.equal(relay.stats.copiesToProxies, 4 + 4 + 1);
+});
+
+t.test('repeats towards servers and towards proxies keep their own decisions', async (t) => {
+  const { add, sub, chunk } = setup();
+  const s1 = add('S1', 'server');
+  const p1 = add('P1', 'proxy');
+  sub(p1, { subject: 'foo' });
+  sub(s1, { subject: 'foo' });
+  chunk(s1, ['foo', 'foo']);
+  chunk(p1, ['foo', 'foo']);
+  t.same([p1.got.length, s1.got.length], [2, 2]);
 });
