@@ -13,6 +13,9 @@ export class LineMemo {
   /** Where the previous line's size token starts (in m.line); -1: no usable previous line. */
   private sizeAt = -1;
   private pinned = false;
+  /** A view of the chunk being compared, made once per buffer (a reused read buffer keeps it). */
+  private viewOf: Buffer | undefined = undefined;
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /** The next line is not a repeat, whatever its bytes (a new chunk, another kind of frame between). */
   clear(): void {
@@ -36,7 +39,15 @@ export class LineMemo {
     const ps = m.ls;
     const n = at - ps;
     if (n <= VERB_LEN || end - s <= n) return -1;
-    for (let k = n - 1; k >= VERB_LEN; k--) if (b[s + k] !== b[ps + k]) return -1;
+    if (b !== this.viewOf) {
+      this.viewOf = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.length);
+    }
+    // Four bytes at a time from the end (as 32-bit integers: every bit pattern compares exactly).
+    const v = this.view;
+    let k = n;
+    for (; k - 4 >= VERB_LEN; k -= 4) if (v.getInt32(s + k - 4, true) !== v.getInt32(ps + k - 4, true)) return -1;
+    for (; k > VERB_LEN; k--) if (b[s + k - 1] !== b[ps + k - 1]) return -1;
     const d = s - ps;
     if (m.as >= 0) {
       m.as += d;

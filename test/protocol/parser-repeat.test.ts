@@ -52,6 +52,11 @@ const FRAMES: Array<[string, boolean]> = [
   ['HMSG $H orders.eu.43 | q1 q3 2 7', false], // another verb between...
   ['RMSG $H orders.eu.43 | q1 q3 7', false], // ...so this is not a repeat
   ['RMSG $H orders.eu.43 | q1 q3 7', true],
+  // Prefixes compared as 4-byte words from the end and the first bytes one by one: differences in each part.
+  ['RMSG $G abc 3', false],
+  ['RMSG $H abc 3', false],
+  ['RMSG $H abd 3', false],
+  ['RMSG $H abd 3', true],
 ];
 
 function stream(frames: Array<[string, boolean]>): string {
