@@ -8,18 +8,24 @@ import type { RoutedMsg } from './msg.js';
 
 /** "RMSG " is matched by the caller before it asks. */
 const VERB_LEN = 5;
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 export class LineMemo {
   /** Where the previous line's size token starts (in m.line); -1: no usable previous line. */
   private sizeAt = -1;
   private pinned = false;
-  /** A view of the chunk being compared, made once per buffer (a reused read buffer keeps it). */
+  /** A view of the chunk being compared, made at its first compare (dropped with the chunk: clear()). */
   private viewOf: Buffer | undefined = undefined;
-  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private view: DataView<ArrayBufferLike> = NO_VIEW;
 
   /** The next line is not a repeat, whatever its bytes (a new chunk, another kind of frame between). */
   clear(): void {
     this.sizeAt = -1;
+    // Hold no chunk past the next one (a decoded block may be a megabyte), like the record itself.
+    if (this.viewOf !== undefined) {
+      this.viewOf = undefined;
+      this.view = NO_VIEW;
+    }
   }
 
   /** The fast path just filled `m` from a line whose size token starts at `sizeAt`. */

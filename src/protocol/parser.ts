@@ -841,7 +841,8 @@ export class RouteParser {
     let i = s + 5;
     while (i < end) {
       let c = b[i]!;
-      if (c === SP || c === TAB) {
+      // A CR inside the line separates like a blank, as in tokenize() and Go's splitArgs.
+      if (c === SP || c === TAB || c === CR) {
         i++;
         continue;
       }

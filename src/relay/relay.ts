@@ -60,6 +60,11 @@ const NO_TARGETS: Decision = Object.freeze({ targets: [], plain: new Uint8Array(
 
 const other = (k: PeerKind): PeerKind => (k === 'server' ? 'proxy' : 'server');
 
+function forget(m: RoutedMsg): void {
+  m.memoStamp = -1;
+  m.memoA = m.memoB = undefined;
+}
+
 export class Relay implements RouteObserver {
   /** Union of what our site's servers want: advertised to every proxy peer. */
   private readonly siteInterest = new InterestAggregate<RoutePeer>();
@@ -83,6 +88,8 @@ export class Relay implements RouteObserver {
    * stamp is the same, without looking either up. Even: towards servers, odd: towards proxies.
    */
   private epoch = 0;
+  /** The records holding a memo, by the connection they belong to: a removed peer must not stay reachable from them. */
+  private readonly memos = new Map<RouteConnection, RoutedMsg>();
 
   constructor(routes: RouteManager, private readonly random: () => number = Math.random) {
     routes.observer = this;
@@ -104,6 +111,19 @@ export class Relay implements RouteObserver {
     // connection the accounts it carries, each further one its own (connectionAdded).
     const conn = peer.main;
     streamInterest(this.aggregateFrom(other(peer.kind)).entries(), peerConnectionTarget(peer, conn), (d) => peer.carriesInterest(conn, d.account));
+  }
+
+  /** Memorized decisions name peers: after a peer change none may keep a removed one alive. */
+  private dropMemos(): void {
+    for (const m of this.memos.values()) forget(m);
+    this.memos.clear();
+  }
+
+  connectionRemoved(_peer: RoutePeer, conn: RouteConnection): void {
+    const m = this.memos.get(conn);
+    if (m === undefined) return;
+    forget(m);
+    this.memos.delete(conn);
   }
 
   /** A further connection of a peer: the interest of the accounts it carries (the others already have theirs). */
@@ -172,6 +192,7 @@ export class Relay implements RouteObserver {
 
   private forgetDecisions(kind: PeerKind): void {
     this.epoch += 2;
+    this.dropMemos();
     for (const acc of this.accountsByName.values()) (kind === 'proxy' ? acc.toProxies : acc.toServers).clear();
   }
 
@@ -232,6 +253,7 @@ export class Relay implements RouteObserver {
         cache.set(m.line, m.ss, m.se, got);
       }
       d = got;
+      if (m.memoA === undefined) this.memos.set(conn, m);
       m.memoStamp = stamp;
       m.memoA = acc;
       m.memoB = d;

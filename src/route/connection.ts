@@ -621,7 +621,10 @@ export class RouteConnection implements RouteParserHandler, Pausable {
   onMessage(msg: RoutedMsg): void {
     if (this.tracing) this.trace('<<-', describeMsg(msg).line);
     this.stats.msgsIn++;
-    if (this.state !== 'registered') return;
+    if (this.state !== 'registered') {
+      msg.memoStamp = -1; // not relayed: the next repeat must not reuse what the relay memorized before
+      return;
+    }
     this.owner.message(this, msg);
   }
 

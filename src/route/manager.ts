@@ -587,7 +587,8 @@ export class RouteManager implements ConnectionOwner {
 
   message(conn: RouteConnection, msg: RoutedMsg): void {
     const peer = conn.peer;
-    if (peer) this.observer?.message(peer, conn, msg);
+    if (peer && this.observer) this.observer.message(peer, conn, msg);
+    else msg.memoStamp = -1; // not relayed (RoutedMsg.repeat)
   }
 
   closed(conn: RouteConnection, reason: string): void {

@@ -140,3 +140,32 @@ t.test('a message skipped for its size is not handed out, so the next one is no 
   p.parse(Buffer.from(frame('RMSG $G a 3') + frame('RMSG $G b 20') + frame('RMSG $G b 3') + frame('RMSG $G b 4')));
   t.same(out.map((s) => [s.view.subject, s.view.data.length, s.repeat]), [['a', 3, false], ['b', 3, false], ['b', 4, true]]);
 });
+
+t.test('a CR inside a line separates tokens on the fast path as on the general one (every split)', async (t) => {
+  const text = frame('RMSG $G foo\r 1', 'x') + frame('RMSG $G foo\r 1', 'y') + frame('RMSG $G\rbar 1', 'z') + frame('RMSG $G\rbar 1', 'w');
+  const buf = Buffer.from(text);
+  const whole: Seen[] = [];
+  parserFor(whole).parse(buf);
+  t.same(whole.map((s) => [s.view.subject, s.view.reply ?? null]), [['foo', null], ['foo', null], ['bar', null], ['bar', null]]);
+  t.same(whole.map((s) => s.repeat), [false, true, false, true]);
+  for (let cut = 1; cut < buf.length; cut++) {
+    const out: Seen[] = [];
+    const p = parserFor(out);
+    p.parse(buf.subarray(0, cut));
+    p.parse(buf.subarray(cut));
+    t.same(out.map((s) => s.view), whole.map((s) => s.view), `split at ${cut}`);
+  }
+  const violations: string[] = [];
+  parserFor([], undefined, undefined, violations).parse(Buffer.from(frame('RMSG $G \r 1', 'x')));
+  t.equal(violations.length, 1, 'a CR is no subject');
+});
+
+t.test('the memo lets go of a chunk when the next one comes', async (t) => {
+  const p = parserFor([]);
+  const big = Buffer.from(frame('RMSG $G a 1') + frame('RMSG $G a 1'));
+  p.parse(big);
+  const memo = (p as unknown as { memo: { viewOf?: Buffer } }).memo;
+  t.equal(memo.viewOf, big, 'compared through a view of the chunk');
+  p.parse(Buffer.from(frame('RMSG $G b 1')));
+  t.equal(memo.viewOf, undefined, 'no view of the old chunk remains');
+});

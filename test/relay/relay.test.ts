@@ -51,10 +51,13 @@ function setup(seed = 1) {
   let source: FakePeer | undefined;
   // Run after each message of the chunk being parsed, in turn (changes made while a chunk is parsed).
   const between: Array<() => void> = [];
+  let record: RoutedMsg | undefined;
+  const conn = {} as RouteConnection;
   const parser = new RouteParser({
     onInfo() {}, onConnect() {}, onPing() {}, onPong() {}, onOk() {}, onErr() {}, onInterest() {}, onViolation() {},
     onMessage: (m) => {
-      relay.message(source as unknown as RoutePeer, {} as RouteConnection, m);
+      record = m;
+      relay.message(source as unknown as RoutePeer, conn, m);
       between.shift()?.();
     },
   });
@@ -71,7 +74,7 @@ function setup(seed = 1) {
     between.push(...steps);
     parser.parse(Buffer.concat(subjects.map((s) => frame(s))));
   };
-  return { relay, add, sub, msg, chunk, manager, peers };
+  return { relay, add, sub, msg, chunk, manager, peers, conn, record: () => record! };
 }
 
 t.test('interest is aggregated per side and advertised only to the other side', async (t) => {
@@ -199,4 +202,24 @@ t.test('repeats towards servers and towards proxies keep their own decisions', a
   chunk(s1, ['foo', 'foo']);
   chunk(p1, ['foo', 'foo']);
   t.same([p1.got.length, s1.got.length], [2, 2]);
+});
+
+t.test('a memorized decision never keeps a removed peer reachable', async (t) => {
+  const { add, sub, chunk, relay, record, conn } = setup();
+  const s1 = add('S1', 'server');
+  const p1 = add('P1', 'proxy');
+  sub(p1, { subject: 'foo' });
+  chunk(s1, ['foo', 'foo']);
+  t.ok(record().memoB !== undefined, 'the record holds the decision (which names P1)');
+  relay.peerRemoved(p1 as unknown as RoutePeer);
+  t.same([record().memoA, record().memoB, record().memoStamp], [undefined, undefined, -1], 'forgotten with the peer');
+  const p2 = add('P2', 'proxy');
+  sub(p2, { subject: 'foo' });
+  chunk(s1, ['foo', 'foo']);
+  t.equal(p2.got.length, 2);
+  t.ok(record().memoB !== undefined);
+  relay.connectionRemoved(p2 as unknown as RoutePeer, conn);
+  t.same([record().memoA, record().memoB], [undefined, undefined], 'and with the connection it belongs to');
+  chunk(s1, ['foo', 'foo']);
+  t.equal(p2.got.length, 4, 'a forgotten memo is only a lookup more');
 });
