@@ -3,7 +3,9 @@
  * (common.h), at full speed (--rate 0) or paced to --rate messages per second; then flushes (the server has everything) and prints one JSON
  * line with what it did and the CPU it used. The filler after the 16-byte header is one repeated
  * byte (--payload fill, the default) or JSON-like text (--payload json, common.h's nb_json_fill)
- * for the compressed paths, drawn from a pool of distinct payloads so consecutive messages differ. */
+ * for the compressed paths, drawn from a pool of distinct payloads so consecutive messages differ.
+ * --subjects N (default 1) publishes on <subject>.0 … <subject>.N-1 in turn instead, so that no
+ * two consecutive messages share a subject (subscribe to <subject>.* for all of them). */
 #include <nats/nats.h>
 #include "common.h"
 
@@ -26,7 +28,16 @@ int main(int argc, char **argv) {
   bool spin = strcmp(nb_arg(argc, argv, "--pace", "sleep"), "spin") == 0;
   bool asap = strcmp(nb_arg(argc, argv, "--send-asap", rate > 0 ? "1" : "0"), "1") == 0;
   const char *payload = nb_arg(argc, argv, "--payload", "fill");
+  int nsubjects = atoi(nb_arg(argc, argv, "--subjects", "1"));
   if (size < 16 || count <= 0) { fprintf(stderr, "nb_pub: --size must be >= 16 and --count > 0\n"); return 2; }
+  if (nsubjects < 1 || nsubjects > 65536) { fprintf(stderr, "nb_pub: --subjects is 1 to 65536\n"); return 2; }
+  char **subjects = malloc(sizeof(char *) * (size_t)nsubjects);
+  for (int k = 0; k < nsubjects; k++) {
+    size_t n = strlen(subject) + 16;
+    subjects[k] = malloc(n);
+    if (nsubjects == 1) snprintf(subjects[k], n, "%s", subject);
+    else snprintf(subjects[k], n, "%s.%d", subject, k);
+  }
   bool json = strcmp(payload, "json") == 0;
   if (!json && strcmp(payload, "fill") != 0) { fprintf(stderr, "nb_pub: --payload is fill or json\n"); return 2; }
 
@@ -79,7 +90,7 @@ int main(int argc, char **argv) {
     unsigned char *buf = payloads + (size_t)(i % pool) * (size_t)size;
     nb_put_u64(buf, (uint64_t)i);
     nb_put_u64(buf + 8, (uint64_t)now);
-    s = natsConnection_Publish(nc, subject, buf, size);
+    s = natsConnection_Publish(nc, subjects[i % nsubjects], buf, size);
   }
   int64_t published_at = nb_now_ns();
   if (s == NATS_OK) s = natsConnection_FlushTimeout(nc, 120000);
@@ -93,6 +104,8 @@ int main(int argc, char **argv) {
   natsConnection_Destroy(nc);
   natsOptions_Destroy(opts);
   free(payloads);
+  for (int k = 0; k < nsubjects; k++) free(subjects[k]);
+  free(subjects);
   nats_Close();
   return s == NATS_OK ? 0 : 1;
 }

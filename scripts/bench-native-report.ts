@@ -215,6 +215,10 @@ export function renderMarkdown(r: NativeReport): string {
   md.push(`- ${r.versions.natsServer}; load: libnats ${r.versions.libnats} C client (${r.versions.cc})`);
   md.push(`- nats-route-proxy ${r.versions.proxy} at ${r.versions.proxyCommit}, proxies run as \`node dist/src/cli.js -c <conf>\` with the default proxy options`);
   md.push(`- Loopback; publisher on site A server A1, subscriber on site B server B1. Direct: A1 and B1 in one cluster. Proxies: A1 → proxy A → proxy B → B1.`);
+  const subjects = r.settings.subjects ?? 1;
+  md.push(subjects > 1
+    ? `- Subjects: the publisher sends on ${subjects} subjects in turn (no two consecutive messages share one; the subscriber takes them all with a wildcard).`
+    : '- Subjects: one per scenario, so every control line repeats the one before it up to the size (the proxies then skip tokenizing it and reuse the relay decision; `--subjects N` rotates over N).');
   md.push(`- Throughput: delivered unique messages / (last receive − first publish). CPU per message: utime+stime from /proc/<pid>/stat over the scenario, divided by the messages published. Latency: one-way (receive − publish timestamp in the payload), HDR-style histogram. ${r.settings.halfLoadRule}.${r.settings.warmup ? ` Warm-up: ${r.settings.warmup}.` : ''}`);
   md.push(`- Slow consumers (where a loss happened): \`B1 client\` is the subscriber's own connection on B1 (the load generator fell behind, not the path under test); \`route\` counts and \`proxy A/B\` (its "Slow Consumer Detected" log lines) are the path's.`);
   md.push(`- The machine's load average when the run started is in the first line: on a shared machine only ratios within one run are comparable.`);

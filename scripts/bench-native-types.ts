@@ -124,6 +124,8 @@ export interface NativeReport {
     quick: boolean; sizes: number[]; counts: Record<string, number>; topologies: string[]; halfLoadRule: string; warmup?: string;
     /** Payload of the main matrix; the compressed paths always use 'json'. */
     payload: 'fill' | 'json';
+    /** Subjects the publisher rotates over in the measured scenarios (1: one subject). */
+    subjects?: number;
     compressionSizes: number[];
     compressionRounds?: number;
   };

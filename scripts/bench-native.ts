@@ -25,6 +25,8 @@
 //                           median of the per-round ratios (a shared machine's load moves single runs)
 //   --interest-count N      distinct subjects of the interest scenario (default 200000, quick 20000)
 //   --no-latency            skip the half-load latency scenarios
+//   --subjects N            the publisher rotates over N subjects (default 1: every line repeats the
+//                           one before it, which the proxies' line memo makes cheaper)
 //   --pace sleep|spin       how the latency publisher paces (default sleep: a busy-waiting probe
 //                           takes a core from the processes it measures; see native-bench/README.md)
 //   --no-warmup             measure from a cold start (by default every path first carries an unmeasured
@@ -165,6 +167,9 @@ async function warmUp(topo: Topology, quick: boolean, progress: Progress): Promi
   }
 }
 
+/** Subjects the publisher rotates over (--subjects; 1: one subject, every line repeats the one before). */
+let SUBJECTS = 1;
+
 async function runScenario(
   topo: Topology, size: number, count: number, rate: number, quick: boolean, progress: Progress, payload: 'fill' | 'json' = 'fill', pace = 'sleep',
 ): Promise<ScenarioResult> {
@@ -177,10 +182,11 @@ async function runScenario(
     throw new Error(`${label}: ${(err as Error).message}`);
   }
   const subject = `bench.${topo.name}.${size}.${mode}.${++subjectSeq}`;
+  const subSubject = SUBJECTS > 1 ? `${subject}.*` : subject;
   progress.phase(`${label}: subscribing`);
   const idleMs = quick ? 1500 : 3000;
   const sub = runC<SubResult>(join(NB, 'nb_sub'), [
-    '--url', topo.subUrl, '--subject', subject, '--count', String(count), '--size', String(size),
+    '--url', topo.subUrl, '--subject', subSubject, '--count', String(count), '--size', String(size),
     '--idle-ms', String(idleMs), '--timeout-ms', String(quick ? 60_000 : 240_000),
   ]);
   let pub: ReturnType<typeof runC<PubResult>> | undefined;
@@ -189,7 +195,7 @@ async function runScenario(
   let linkAfter: ProxyLinkStats | undefined;
   try {
     await sub.ready;
-    await waitForInterest(topo.a1, subject);
+    await waitForInterest(topo.a1, subSubject);
     rssReset = topo.proxies.map((x) => resetPeakRss(x.pid));
     const scBefore = await slowConsumers(topo);
     if (topo.proxies[0]) linkBefore = await proxyLinkStats(topo.proxies[0]);
@@ -198,7 +204,7 @@ async function runScenario(
     progress.phase(`${label}: publishing`);
     pub = runC<PubResult>(join(NB, 'nb_pub'), [
       '--url', topo.pubUrl, '--subject', subject, '--count', String(count), '--size', String(size), '--rate', String(Math.round(rate)),
-      '--payload', payload, '--pace', pace,
+      '--payload', payload, '--pace', pace, '--subjects', String(SUBJECTS),
     ]);
     p = await pub.result;
     progress.phase(`${label}: receiving`);
@@ -292,12 +298,12 @@ async function main(): Promise<number> {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, count: { type: 'string' }, topologies: { type: 'string' },
       'no-latency': { type: 'boolean' }, 'no-warmup': { type: 'boolean' }, pace: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'cpu-prof-size': { type: 'string' }, 'proxy-cli': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       payload: { type: 'string' }, 'compression-sizes': { type: 'string' }, 'compression-rounds': { type: 'string' }, 'interest-count': { type: 'string' },
-      'pool-sizes': { type: 'string' },
+      'pool-sizes': { type: 'string' }, subjects: { type: 'string' },
     },
   });
   if (values.help) {
     process.stdout.write('usage: npm run bench:native -- [--quick] [--sizes 16,128,...] [--count N] [--topologies direct,proxies,tls,s2,lz4,pool1,pool3,hol,interest] '
-      + '[--pool-sizes 128,1024] [--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--interest-count N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--cpu-prof] [--cpu-prof-size N] [--proxy-cli path] [--out dir]\n');
+      + '[--pool-sizes 128,1024] [--payload fill|json] [--compression-sizes 1024,...] [--compression-rounds N] [--interest-count N] [--no-latency] [--no-warmup] [--pace sleep|spin] [--subjects N] [--cpu-prof] [--cpu-prof-size N] [--proxy-cli path] [--out dir]\n');
     return 0;
   }
   const quick = values.quick === true;
@@ -327,6 +333,8 @@ async function main(): Promise<number> {
   const latency = values['no-latency'] !== true;
   const pace = values.pace ?? 'sleep';
   if (pace !== 'sleep' && pace !== 'spin') throw new Error('--pace: sleep or spin');
+  SUBJECTS = Number(values.subjects ?? 1);
+  if (!Number.isInteger(SUBJECTS) || SUBJECTS < 1 || SUBJECTS > 65536) throw new Error('--subjects: an integer from 1 to 65536');
   const pools = topoNames.filter((t): t is 'pool1' | 'pool3' => t === 'pool1' || t === 'pool3');
   const poolSizes = pools.length
     ? values['pool-sizes'] ? values['pool-sizes'].split(',').map((s) => Number(s.trim())) : quick ? [128] : POOL_SIZES : [];
@@ -560,7 +568,7 @@ async function main(): Promise<number> {
     kind: 'native', machine, versions: ver,
     settings: {
       quick, sizes, counts: Object.fromEntries([...sizes, ...compSizes].map((s) => [String(s), countFor(s)])), topologies: requested,
-      payload, compressionSizes: compSizes, compressionRounds: compSizes.length ? rounds : 0,
+      payload, subjects: SUBJECTS, compressionSizes: compSizes, compressionRounds: compSizes.length ? rounds : 0,
       warmup: values['no-warmup'] === true ? 'none (cold start)' : `every path first carried ${WARMUP.map(([z, f, q]) => `${(quick ? q : f).toLocaleString('en-US')} × ${sizeLabel(z)}`).join(' and ')}, not measured`,
       halfLoadRule: `latency runs offer 50% of the lower of the two full-speed maxima measured for that size in this run, to both paths (publisher pacing: ${pace === 'spin' ? 'busy-wait, evenly spaced' : 'sleep until due, sends that fell due meanwhile go back to back'})`,
     },

@@ -114,6 +114,16 @@ t.test('npm run bench:native (one tiny scenario, --cpu-prof) writes report, JSON
   t.equal(hist.code, 0, `histogram percentiles within their stated error\n${hist.out}`);
 });
 
+t.test('npm run bench:native --subjects: the publisher rotates over subjects and everything arrives', async (t) => {
+  const out = tmp(t, 'native-subjects');
+  const r = await run('bench-native.js', ['--quick', '--sizes', '128', '--count', '1000', '--topologies', 'direct,proxies', '--no-latency', '--subjects', '5', '--out', out]);
+  t.equal(r.code, 0, `exit 0\n${r.stderr.slice(-4000)}`);
+  const j = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  t.equal(j.settings.subjects, 5);
+  t.same(j.scenarios.map((s: { topology: string; delivered: number; lost: number }) => [s.topology, s.delivered, s.lost]), [['direct', 1000, 0], ['proxies', 1000, 0]]);
+  t.match(readFileSync(join(out, 'report.md'), 'utf8'), /sends on 5 subjects in turn/);
+});
+
 t.test('npm run bench:native pool1,pool3,hol (issue 8): pool ratios for 1 and 4 accounts, head-of-line idle vs loaded', async (t) => {
   const out = tmp(t, 'native-pool');
   const r = await run('bench-native.js', ['--quick', '--topologies', 'pool1,pool3,hol', '--count', '1000', '--out', out]);
