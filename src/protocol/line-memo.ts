@@ -14,12 +14,17 @@ export class LineMemo {
   /** Where the previous line's size token starts (in m.line); -1: no usable previous line. */
   private sizeAt = -1;
   private pinned = false;
-  /** A view of the chunk being compared, made at its first compare (dropped with the chunk: clear()). */
+  /** A view of the chunk being compared, made at its first compare (dropped with the chunk: nextChunk()). */
   private viewOf: Buffer | undefined = undefined;
   private view: DataView<ArrayBufferLike> = NO_VIEW;
 
-  /** The next line is not a repeat, whatever its bytes (a new chunk, another kind of frame between). */
+  /** The next line is not a repeat, whatever its bytes (another kind of frame came between). */
   clear(): void {
+    this.sizeAt = -1;
+  }
+
+  /** A new chunk: no line of the last one can be repeated, and its view goes with it. */
+  nextChunk(): void {
     this.sizeAt = -1;
     // Hold no chunk past the next one (a decoded block may be a megabyte), like the record itself.
     if (this.viewOf !== undefined) {

@@ -242,7 +242,7 @@ export class RouteParser {
     if (this.dead) return;
     this.chunkLife = life;
     // A repeat is recognised within one chunk only: the previous line must still be readable.
-    this.memo.clear();
+    this.memo.nextChunk();
     const len = chunk.length;
     let pos = 0;
     while (pos < len) {
