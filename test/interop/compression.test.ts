@@ -200,12 +200,16 @@ for (const version of VERSIONS) {
         await serverSees(hub, hubProxy.serverId, down);
         const outPlain0 = conn.bytesOutPlain;
         const outWire0 = conn.bytesOutWire;
+        const ourBefore = conn.compressionMode;
         await roundTrip(hubClient, gotS, down, [SMALL, COMPRESSIBLE, RANDOM]);
         t.ok(gotS[0]!.equals(SMALL) && gotS[1]!.equals(COMPRESSIBLE) && gotS[2]!.equals(RANDOM), 'hub → server: intact');
         const outPlain = conn.bytesOutPlain - outPlain0;
         const outWire = conn.bytesOutWire - outWire0;
         t.ok(outPlain >= 2 * MiB, `plain bytes out counted (${outPlain})`);
-        if (/^s2_(fast|better|best)$/.test(conn.compressionMode)) t.ok(outWire < outPlain - MiB / 2, `we compress: wire ${outWire} < plain ${outPlain}`);
+        // Our s2_auto level re-picks on every PONG just as the server's does (above): judged only when it held.
+        const ourAfter = conn.compressionMode;
+        if (squashes(ourBefore) !== squashes(ourAfter)) t.comment(`our level changed during the traffic: ${ourBefore} → ${ourAfter}`);
+        else if (squashes(ourAfter)) t.ok(outWire < outPlain - MiB / 2, `we compress: wire ${outWire} < plain ${outPlain}`);
         else t.ok(outWire >= outPlain, `wire ${outWire} ≥ plain ${outPlain}`);
         t.equal(await volumeTrip(hubClient, gotS, down), 0, `hub → server: ${N} mixed messages intact and in order`);
         t.equal(serverConn(proxy, sid), conn, 'the route stayed up');
